@@ -1,0 +1,143 @@
+"""The report contract: what validates, what is refused, and how."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+import triage
+from triage import Report, ReportError
+
+from .conftest import example_reports
+
+MARK = "ZZSECRETZZ"
+
+
+def refuse(report: Any) -> ReportError:
+    with pytest.raises(ReportError) as info:
+        triage.validate_report(report)
+    return info.value
+
+
+class TestValid:
+    @pytest.mark.parametrize(("name", "report"), example_reports())
+    def test_examples_validate(self, name: str, report: dict[str, Any]) -> None:
+        """Every example report validates."""
+        assert triage.validate_report(report).id == report["id"]
+
+    def test_minimal(self, minimal_report: dict[str, Any]) -> None:
+        """Only id, reported_at, source and case_type are required; the rest is unknown."""
+        report = triage.validate_report(minimal_report)
+        assert report.indicator("strangulation") == "unknown"
+        assert report.victim.age is None
+
+    def test_booleans_and_null_for_answers(self, minimal_report: dict[str, Any]) -> None:
+        """Indicators accept true/false/null as yes/no/unknown."""
+        report = triage.validate_report(
+            minimal_report
+            | {"indicators": {"stalking": True, "jealousy": False, "strangulation": None}}
+        )
+        assert dict(report.indicators) == {
+            "stalking": "yes",
+            "jealousy": "no",
+            "strangulation": "unknown",
+        }
+
+    def test_frozen(self, minimal_report: dict[str, Any]) -> None:
+        """A report cannot be changed after validation."""
+        report = triage.validate_report(minimal_report)
+        with pytest.raises(ValidationError):
+            report.source = "court"  # type: ignore[misc]
+
+    def test_repr_hides_contents(self, minimal_report: dict[str, Any]) -> None:
+        """A report's repr shows codes only, never its narrative."""
+        report = Report.model_validate(minimal_report | {"narrative": MARK})
+        assert MARK not in repr(report)
+
+
+BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
+    # (what, change, path, code)
+    ("wrong type", {"victim": {"age": MARK}}, "victim.age", "wrong-type"),
+    ("bool for count", {"children": {"count": True}}, "children.count", "wrong-type"),
+    ("string for bool", {"victim": {"pregnant": MARK}}, "victim.pregnant", "wrong-type"),
+    ("unknown field", {"agee": 1}, "agee", "unknown-field"),
+    ("unknown free-text key", {f"王 {MARK}": 1}, "<key>", "unknown-field"),
+    ("unknown nested field", {"victim": {"agee": 3}}, "victim.agee", "unknown-field"),
+    ("naive datetime", {"reported_at": "2026-03-02T21:15:00"}, "reported_at", "naive-datetime"),
+    ("bad datetime", {"reported_at": MARK}, "reported_at", "bad-format"),
+    ("unknown source", {"source": "police110"}, "source", "unknown-code"),
+    (
+        "unknown indicator",
+        {"indicators": {"strangulaton": "yes"}},
+        "indicators.strangulaton",
+        "unknown-code",
+    ),
+    ("bad answer", {"indicators": {"stalking": MARK}}, "indicators.stalking", "wrong-value"),
+    ("age too high", {"victim": {"age": 121}}, "victim.age", "out-of-range"),
+    ("age negative", {"abuser": {"age": -1}}, "abuser.age", "out-of-range"),
+    (
+        "count too high",
+        {"history": {"police_calls_12m": 100000}},
+        "history.police_calls_12m",
+        "out-of-range",
+    ),
+    ("missing id", {"id": None}, "id", "missing"),
+    ("id with spaces", {"id": MARK + " x"}, "id", "bad-format"),
+    ("narrative too long", {"narrative": MARK * 3000}, "narrative", "too-long"),
+    ("object expected", {"victim": [MARK]}, "victim", "wrong-type"),
+]
+
+
+class TestRefused:
+    @pytest.mark.parametrize(
+        ("what", "change", "path", "code"), BAD_CASES, ids=[c[0] for c in BAD_CASES]
+    )
+    def test_bad_field(
+        self,
+        minimal_report: dict[str, Any],
+        what: str,
+        change: dict[str, Any],
+        path: str,
+        code: str,
+    ) -> None:
+        """Each kind of bad input is one ReportError naming the field, not the value."""
+        report = copy.deepcopy(minimal_report)
+        for key, value in change.items():
+            if value is None:
+                report.pop(key)
+            else:
+                report[key] = value
+        error = refuse(report)
+        assert [(p.path, p.code) for p in error.problems] == [(path, code)]
+        problem = error.problems[0]
+        assert problem.en and problem.zh
+        assert MARK not in problem.en + problem.zh + str(error) + repr(error)
+
+    def test_every_problem_at_once(self, minimal_report: dict[str, Any]) -> None:
+        """All problems are listed together, sorted by path."""
+        report = minimal_report | {
+            "victim": {"age": 200, "gender": "f"},
+            "source": "nope",
+            "extra": 1,
+        }
+        paths = [p.path for p in refuse(report).problems]
+        assert paths == ["extra", "source", "victim.age", "victim.gender"]
+
+    def test_suggestion(self, minimal_report: dict[str, Any]) -> None:
+        """A misspelt code gets a 'did you mean' with the known code."""
+        error = refuse(minimal_report | {"indicators": {"strangulaton": "yes"}})
+        assert error.problems[0].suggestion == "strangulation"
+        assert "did you mean 'strangulation'" in str(error)
+
+    @pytest.mark.parametrize("value", [None, [], "text", 3, 2.5, True])
+    def test_not_an_object(self, value: Any) -> None:
+        """Anything but an object is a ReportError too."""
+        assert refuse(value).problems
+
+    def test_bilingual_message(self, minimal_report: dict[str, Any]) -> None:
+        """Messages come in English and Chinese."""
+        error = refuse(minimal_report | {"reported_at": "2026-03-02T21:15:00"})
+        assert "UTC offset" in str(error) and "时区" in str(error)

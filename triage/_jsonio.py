@@ -1,0 +1,162 @@
+"""Reading untrusted JSON: bounded in size and depth, strict, and silent about content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from ._errors import Problem, ReportError
+
+__all__ = ["MAX_DEPTH", "MAX_REPORT_BYTES", "iter_text_lines", "parse_json", "read_bounded"]
+
+MAX_REPORT_BYTES = 1 << 20  # one report; a narrative is capped at 20,000 characters
+MAX_DEPTH = 32
+
+
+class _Reject(Exception):
+    def __init__(self, code: str, en: str, zh: str):
+        super().__init__(code)
+        self.code, self.en, self.zh = code, en, zh
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Reject("duplicate-key", "an object has the same key twice", "对象中有重复的键")
+        out[key] = value
+    return out
+
+
+def _constant(name: str) -> Any:
+    raise _Reject("non-finite-number", "NaN and Infinity are not allowed", "不允许 NaN 或 Infinity")
+
+
+def _depth_ok(value: Any, limit: int) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return True
+
+
+def _problem(
+    where: str, code: str, en: str, zh: str, line: int | None = None, col: int | None = None
+) -> ReportError:
+    return ReportError(
+        "the report is not valid JSON" if code == "invalid-json" else "the report was refused",
+        (Problem(where, code, en, zh, line=line, col=col),),
+    )
+
+
+def read_bounded(source: str | Path | IO[bytes], limit: int = MAX_REPORT_BYTES) -> bytes:
+    """Read at most ``limit`` bytes; a longer input is refused without reading it all."""
+    where = str(source) if isinstance(source, str | Path) else "<stdin>"
+    try:
+        if isinstance(source, str | Path):
+            with open(source, "rb") as fh:
+                data = fh.read(limit + 1)
+        else:
+            data = source.read(limit + 1)
+    except FileNotFoundError:
+        raise _problem(where, "not-found", "file not found", "找不到文件") from None
+    except IsADirectoryError:
+        raise _problem(
+            where, "not-a-file", "is a directory, not a file", "是目录而不是文件"
+        ) from None
+    except OSError:
+        raise _problem(where, "unreadable", "file cannot be read", "无法读取文件") from None
+    if not isinstance(data, bytes):
+        raise _problem(where, "not-bytes", "input must be bytes", "输入必须是字节流")
+    if len(data) > limit:
+        raise _problem(
+            where,
+            "too-large",
+            f"larger than the limit of {limit} bytes",
+            f"超过 {limit} 字节的上限",
+        )
+    return data
+
+
+def parse_json(
+    data: bytes | str,
+    where: str = "<report>",
+    max_depth: int = MAX_DEPTH,
+    limit: int = MAX_REPORT_BYTES,
+) -> Any:
+    """Parse one JSON document strictly: UTF-8, no duplicate keys, no NaN, bounded depth."""
+    if isinstance(data, bytes):
+        if len(data) > limit:
+            raise _problem(
+                where,
+                "too-large",
+                f"larger than the limit of {limit} bytes",
+                f"超过 {limit} 字节的上限",
+            )
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[: exc.start].count(b"\n") + 1
+            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise _problem(
+                where, "encoding", "not valid UTF-8", "不是有效的 UTF-8 编码", line, col
+            ) from None
+    else:
+        if len(data) > limit:
+            raise _problem(
+                where,
+                "too-large",
+                f"larger than the limit of {limit} bytes",
+                f"超过 {limit} 字节的上限",
+            )
+        text = data
+    if not text.strip():
+        raise _problem(where, "empty", "the input is empty", "输入为空")
+    try:
+        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+    except _Reject as exc:
+        raise _problem(where, exc.code, exc.en, exc.zh) from None
+    except json.JSONDecodeError as exc:
+        # exc.msg describes the syntax only; the document itself is not quoted.
+        raise _problem(
+            where,
+            "invalid-json",
+            f"not valid JSON ({exc.msg})",
+            "不是有效的 JSON",
+            exc.lineno,
+            exc.colno,
+        ) from None
+    except RecursionError:
+        raise _problem(
+            where, "too-deep", f"nested deeper than {max_depth} levels", f"嵌套超过 {max_depth} 层"
+        ) from None
+    if not _depth_ok(value, max_depth):
+        raise _problem(
+            where, "too-deep", f"nested deeper than {max_depth} levels", f"嵌套超过 {max_depth} 层"
+        )
+    return value
+
+
+def iter_text_lines(stream: IO[bytes], limit: int = MAX_REPORT_BYTES) -> Any:
+    """Yield ``(line_number, bytes or None)``; None marks a line over ``limit``, skipped unread."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and not line.endswith(b"\n"):
+            # Skip the rest of an over-long line without holding it in memory.
+            while True:
+                rest = stream.readline(1 << 16)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, line

@@ -1,0 +1,143 @@
+"""Turn pydantic's validation errors into bilingual, value-free problems."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._errors import Problem, ReportError
+from ._suggest import suggest
+
+__all__ = ["report_error"]
+
+# pydantic error type -> (stable code, English, Chinese). {ge}/{le}/{max_length} come
+# from the schema's own limits, never from the input.
+_MESSAGES: dict[str, tuple[str, str, str]] = {
+    "missing": ("missing", "required field is missing", "缺少必填字段"),
+    "extra_forbidden": ("unknown-field", "unknown field", "未知字段"),
+    "int_type": ("wrong-type", "must be a whole number", "必须是整数"),
+    "int_parsing": ("wrong-type", "must be a whole number", "必须是整数"),
+    "int_from_float": ("wrong-type", "must be a whole number", "必须是整数"),
+    "bool_type": ("wrong-type", "must be true or false", "必须是 true 或 false"),
+    "bool_parsing": ("wrong-type", "must be true or false", "必须是 true 或 false"),
+    "string_type": ("wrong-type", "must be text", "必须是文本"),
+    "string_too_short": ("empty", "must not be empty", "不能为空"),
+    "string_too_long": (
+        "too-long",
+        "too long (at most {max_length} characters)",
+        "过长（最多 {max_length} 个字符）",
+    ),
+    "string_pattern_mismatch": (
+        "bad-format",
+        "not a valid code (letters, digits, _ . - :)",
+        "不是有效的编码（仅限字母、数字、_ . - :）",
+    ),
+    "greater_than_equal": ("out-of-range", "must be at least {ge}", "不能小于 {ge}"),
+    "less_than_equal": ("out-of-range", "must be at most {le}", "不能大于 {le}"),
+    "greater_than": ("out-of-range", "must be more than {gt}", "必须大于 {gt}"),
+    "less_than": ("out-of-range", "must be less than {lt}", "必须小于 {lt}"),
+    "datetime_type": (
+        "wrong-type",
+        "must be an ISO 8601 date-time with a UTC offset",
+        "必须是带时区偏移的 ISO 8601 时间",
+    ),
+    "datetime_parsing": (
+        "bad-format",
+        "not a valid ISO 8601 date-time",
+        "不是有效的 ISO 8601 时间",
+    ),
+    "datetime_from_date_parsing": (
+        "bad-format",
+        "not a valid ISO 8601 date-time",
+        "不是有效的 ISO 8601 时间",
+    ),
+    "timezone_aware": (
+        "naive-datetime",
+        "must carry a UTC offset, e.g. +08:00",
+        "必须带时区偏移，例如 +08:00",
+    ),
+    "dict_type": ("wrong-type", "must be an object", "必须是对象"),
+    "mapping_type": ("wrong-type", "must be an object", "必须是对象"),
+    "model_type": ("wrong-type", "must be an object", "必须是对象"),
+    "model_attributes_type": ("wrong-type", "must be an object", "必须是对象"),
+}
+
+_TRI = ("yes", "no", "unknown")
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The pydantic model class that owns the field at ``loc``, if any."""
+    current: Any = model
+    for part in loc:
+        if not (isinstance(current, type) and issubclass(current, BaseModel)):
+            return None
+        field = current.model_fields.get(str(part))
+        if field is None:
+            return None
+        annotation = field.annotation
+        nxt = None
+        for candidate in (annotation, *getattr(annotation, "__args__", ())):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                nxt = candidate
+        current = nxt
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+_KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    # A key may be anything the sender typed; only identifier-like keys are shown.
+    parts = [
+        str(p) if isinstance(p, int) or _KEY.fullmatch(str(p)) else "<key>"
+        for p in loc
+        if p != "[key]"
+    ]
+    return ".".join(parts) if parts else "(report)"
+
+
+def _literal(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str | None]:
+    expected = str(err.get("ctx", {}).get("expected", ""))
+    allowed = [w.strip().strip("'") for w in expected.replace(" or ", ",").split(",") if w.strip()]
+    raw = err.get("input")
+    hint = suggest(raw, allowed) if allowed else None
+    if sorted(allowed) == sorted(_TRI):
+        return (
+            "wrong-value",
+            "must be yes, no or unknown",
+            "只能是 是（yes）、否（no）或 不详（unknown）",
+            None,
+        )
+    if err["loc"] and err["loc"][-1] == "[key]":
+        return "unknown-code", "unknown indicator", "未知的风险指标", hint
+    return "unknown-code", "not one of the allowed codes", "不是允许的编码", hint
+
+
+def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
+    """One ReportError listing every problem of ``exc``, without the rejected values."""
+    problems: list[Problem] = []
+    for err in exc.errors(include_url=False, include_context=True, include_input=True):
+        loc = tuple(err["loc"])
+        kind = err["type"]
+        hint: str | None = None
+        if kind == "literal_error":
+            code, en, zh, hint = _literal(err, model)
+        elif kind in _MESSAGES:
+            code, en, zh = _MESSAGES[kind]
+            ctx = {k: v for k, v in err.get("ctx", {}).items() if isinstance(v, int | float | str)}
+            with contextlib.suppress(KeyError, IndexError):
+                en, zh = en.format(**ctx), zh.format(**ctx)
+            if kind == "extra_forbidden":
+                owner = _model_at(model, loc[:-1])
+                if owner is not None:
+                    hint = suggest(str(loc[-1]), owner.model_fields)
+        else:
+            code, en, zh = "invalid", "invalid value", "值无效"
+        problems.append(Problem(_path(loc), code, en, zh, suggestion=hint))
+    problems.sort(key=lambda p: (p.path, p.code))
+    unique = tuple(dict.fromkeys(problems))
+    noun = "problem" if len(unique) == 1 else "problems"
+    return ReportError(f"invalid report: {len(unique)} {noun}", unique)

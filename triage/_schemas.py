@@ -1,0 +1,22 @@
+"""JSON Schemas of the inputs and outputs, for intake systems and editors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._errors import UsageError
+
+__all__ = ["schema"]
+
+
+def schema(what: str) -> dict[str, Any]:
+    """The JSON Schema of ``report``, ``decision``, ``policy`` or ``fixture``."""
+    if what == "report":
+        from ._report import Report
+
+        return dict(Report.model_json_schema())
+    if what == "decision":
+        from ._decision import Decision
+
+        return dict(Decision.model_json_schema(mode="serialization"))
+    raise UsageError(f"no schema named {what!r}")

@@ -1,0 +1,166 @@
+"""The ``triage`` command line.
+
+Exit status: 0 on success, 2 for invalid input (with every problem on stderr),
+1 when a check or test fails, 70 for an internal error. No command prints a
+traceback or any value taken from a report.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from . import _assess
+from ._errors import TriageError, UsageError
+from ._jsonio import parse_json, read_bounded
+from ._render import print_decisions
+from .vocab import INDICATORS, VOCABULARIES, implied_closure
+
+__all__ = ["main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+LANG = click.Choice(["zh", "en"])
+EXIT_INVALID = 2
+EXIT_INTERNAL = 70
+
+
+def _err(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def guarded(func: F) -> F:
+    """Turn every error into a message and an exit status, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TriageError as exc:
+            lang = kwargs.get("lang")
+            _err(f"error [{exc.code}]: {exc.message}")
+            for problem in exc.problems:
+                _err(f"  {problem.format(lang)} [{problem.code}]")
+            sys.exit(EXIT_INVALID)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
+            raise
+        except KeyboardInterrupt:
+            _err("interrupted")
+            sys.exit(130)
+        except BrokenPipeError:
+            sys.exit(0)
+        except Exception as exc:
+            # Only the type: the message of an unexpected error may hold report data.
+            _err(f"internal error ({type(exc).__name__}); no report data is shown")
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_report(path: str) -> Any:
+    """A parsed JSON report from a file path or ``-`` for standard input."""
+    if path == "-":
+        return parse_json(read_bounded(sys.stdin.buffer), "<stdin>")
+    return parse_json(read_bounded(Path(path)), path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="triage")
+def cli() -> None:
+    """Risk triage and routing for domestic-violence and family-dispute reports."""
+
+
+@cli.command()
+@click.argument("file", default="-")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "table"]),
+    default="json",
+    show_default=True,
+)
+@click.option("--lang", type=LANG, default=None, help="Language of the table or explanation.")
+@guarded
+def assess(file: str, fmt: str, lang: str | None) -> None:
+    """Triage one report (a JSON file, or - for standard input)."""
+    decision = _assess.Triage().assess(read_report(file))
+    if fmt == "json":
+        click.echo(decision.to_json(indent=2))
+    else:
+        print_decisions([decision], lang)
+
+
+@cli.command()
+@click.option("--lang", type=LANG, default=None, help="Only this language.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@guarded
+def vocab(lang: str | None, as_json: bool) -> None:
+    """Print the shared vocabulary: every code with its Chinese and English label."""
+    closure = implied_closure()
+    if as_json:
+        out: dict[str, Any] = {}
+        for name, vocabulary in VOCABULARIES.items():
+            rows = []
+            for term in vocabulary:
+                row: dict[str, Any] = {"code": term.code}
+                if lang in (None, "zh"):
+                    row["zh"] = term.zh
+                if lang in (None, "en"):
+                    row["en"] = term.en
+                if vocabulary is INDICATORS:
+                    row["implies"] = sorted(closure[term.code])
+                rows.append(row)
+            out[name] = {"ordered": vocabulary.ordered, "terms": rows}
+        click.echo(json.dumps(out, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    for name, vocabulary in VOCABULARIES.items():
+        title = vocabulary.title(lang) if lang else f"{vocabulary.zh} {vocabulary.en}"
+        console.print(
+            f"[bold]{name}[/bold] — {title}" + (" (ordered)" if vocabulary.ordered else "")
+        )
+        for term in vocabulary:
+            label = term.label(lang) if lang else f"{term.zh} / {term.en}"
+            console.print(f"  {term.code:<38} {label}", highlight=False)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["report", "decision"]))
+@guarded
+def schema(what: str) -> None:
+    """Print the JSON Schema of reports or decisions."""
+    from . import _schemas
+
+    click.echo(json.dumps(_schemas.schema(what), ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--lang", type=LANG, default=None)
+@guarded
+def demo(paths: tuple[str, ...], lang: str | None) -> None:
+    """Triage the example reports and print a bilingual table."""
+    files: list[Path] = []
+    for raw in paths or ("examples/reports",):
+        path = Path(raw)
+        files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
+    if not files:
+        raise UsageError("no example reports found; pass a directory of JSON reports")
+    triage = _assess.Triage()
+    decisions = [triage.assess(read_report(str(f))) for f in files]
+    print_decisions(decisions, lang)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``triage`` command."""
+    cli.main(args=argv, prog_name="triage")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,279 @@
+"""What the instruments share: items as data, answer handling, weighted scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import compress
+from operator import itemgetter
+from typing import Any, ClassVar, Literal
+
+from .._errors import Problem, UsageError
+from .._suggest import suggest
+from ..vocab import INDICATORS
+from ._results import InstrumentResult, ProvenanceStatus
+
+__all__ = ["Instrument", "Item", "Tri", "WeightedInstrument", "normalise_answer"]
+
+Tri = Literal["yes", "no", "unknown"]
+
+_ANSWERS: dict[object, Tri] = {
+    "yes": "yes",
+    "no": "no",
+    "unknown": "unknown",
+    True: "yes",
+    False: "no",
+    None: "unknown",
+}
+
+
+def normalise_answer(value: object) -> Tri:
+    """``yes``/``no``/``unknown``, also from True/False/None."""
+    try:
+        answer = _ANSWERS.get(value) if isinstance(value, str | bool) or value is None else None
+    except TypeError:
+        answer = None
+    if answer is None:
+        raise UsageError(
+            "an answer must be yes, no, unknown, true, false or null",
+            (
+                Problem(
+                    "answers",
+                    "wrong-type",
+                    "an answer must be yes, no or unknown",
+                    "回答只能是 是、否 或 不详",
+                ),
+            ),
+        )
+    return answer
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One published item.
+
+    Attributes:
+        number: the published item number (``"3a"``).
+        weight: points a yes answer adds (negative for a protective item).
+        label_zh, label_en: short paraphrases, never the instrument's wording.
+        indicator: the indicator the item reads, or None when it reads ``field``.
+        field: a structured report field key, e.g. ``children.more_than_one``.
+        inverted: the item is yes when the indicator is no.
+        provenance: how well the item's wording and weight are confirmed.
+    """
+
+    number: str
+    weight: int
+    label_zh: str
+    label_en: str
+    indicator: str | None = None
+    field: str | None = None
+    inverted: bool = False
+    provenance: ProvenanceStatus = "secondary"
+
+    def __post_init__(self) -> None:
+        if (self.indicator is None) == (self.field is None):
+            raise ValueError(f"item {self.number} needs exactly one of indicator and field")
+        if self.indicator is not None and self.indicator not in INDICATORS:
+            raise ValueError(f"item {self.number} reads unknown indicator {self.indicator}")
+
+    @property
+    def source(self) -> str:
+        """The indicator code or field key the item reads."""
+        return self.indicator if self.indicator is not None else str(self.field)
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+    @property
+    def raising_answer(self) -> Tri:
+        """The answer that cannot lower the score."""
+        return "yes" if self.weight >= 0 else "no"
+
+
+_INVERT: dict[str, Tri] = {"yes": "no", "no": "yes", "unknown": "unknown"}
+
+
+class Instrument:
+    """A published instrument. Subclasses define items as data and ``_evaluate``."""
+
+    id: ClassVar[str]
+    name_zh: ClassVar[str]
+    name_en: ClassVar[str]
+    version: ClassVar[str]
+    items: ClassVar[tuple[Item, ...]]
+    levels: ClassVar[tuple[str, ...]]
+    provenance: ClassVar[dict[str, ProvenanceStatus]]
+    sources: ClassVar[tuple[str, ...]]
+    caveats: ClassVar[tuple[str, ...]] = ()
+    intimate_partner_only: ClassVar[bool] = True
+
+    def __init__(self) -> None:
+        self._by_number = {item.number: i for i, item in enumerate(self.items)}
+        self._by_source: dict[str, list[int]] = {}
+        for i, item in enumerate(self.items):
+            self._by_source.setdefault(item.source, []).append(i)
+        self._numbers = tuple(item.number for item in self.items)
+        self._item_weights = tuple(item.weight for item in self.items)
+        # Heaviest first, then in published order: how unanswered items are listed.
+        self._raise_order = tuple(
+            sorted(range(len(self.items)), key=lambda i: (-self.items[i].weight, i))
+        )
+        # Fast path: read every indicator item at once, then patch the few special ones.
+        self._get = itemgetter(*(item.indicator or INDICATORS.codes[0] for item in self.items))
+        self._special = tuple(
+            (i, item.field, item.inverted)
+            for i, item in enumerate(self.items)
+            if item.field is not None or item.inverted
+        )
+
+    def __repr__(self) -> str:
+        return f"<instrument {self.id} {self.version}: {len(self.items)} items>"
+
+    def name(self, lang: str = "en") -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+    def item(self, number: str | int) -> Item:
+        return self.items[self._by_number[str(number)]]
+
+    # -- answers -------------------------------------------------------------------
+
+    def item_answers(
+        self, indicators: Mapping[str, str], fields: Mapping[str, str] | None = None
+    ) -> tuple[Tri, ...]:
+        """Per-item answers, in item order, from indicator answers and report fields.
+
+        ``indicators`` must hold every indicator code (see ``triage._normalise``).
+        """
+        answers: Any = self._get(indicators)
+        if not self._special:
+            return answers  # type: ignore[no-any-return]
+        out = list(answers)
+        for i, field, _inverted in self._special:
+            if field is not None:
+                out[i] = fields.get(field, "unknown") if fields is not None else "unknown"
+            else:
+                out[i] = _INVERT[out[i]]
+        return tuple(out)
+
+    def _resolve(self, answers: Mapping[Any, object]) -> tuple[Tri, ...]:
+        resolved: list[Tri | None] = [None] * len(self.items)
+        problems: list[Problem] = []
+        known = [*self._by_number, *self._by_source]
+        for key, raw in answers.items():
+            skey = str(key)
+            value = normalise_answer(raw)
+            if skey in self._by_number:
+                targets = [(self._by_number[skey], value)]
+            elif skey in self._by_source:
+                targets = [
+                    (i, _INVERT[value] if self.items[i].inverted else value)
+                    for i in self._by_source[skey]
+                ]
+            else:
+                problems.append(
+                    Problem(
+                        f"answers.{skey}",
+                        "unknown-item",
+                        f"not an item number or indicator of {self.id}",
+                        f"不是 {self.name_zh} 的题号或指标",
+                        suggestion=suggest(skey, known),
+                    )
+                )
+                continue
+            for index, answer in targets:
+                if resolved[index] is not None and resolved[index] != answer:
+                    problems.append(
+                        Problem(
+                            f"answers.{skey}",
+                            "conflicting-answers",
+                            f"item {self.items[index].number} is answered twice, differently",
+                            f"第 {self.items[index].number} 题有两个不同的回答",
+                        )
+                    )
+                resolved[index] = answer
+        if problems:
+            raise UsageError(f"invalid answers for {self.id}", tuple(problems))
+        return tuple("unknown" if a is None else a for a in resolved)
+
+    def score(self, answers: Mapping[Any, object], **options: Any) -> InstrumentResult:
+        """Score answers keyed by published item number or indicator code.
+
+        Values are yes/no/unknown (or True/False/None); anything not given is unknown.
+        """
+        return self.evaluate(self._resolve(answers), **options)
+
+    def evaluate(
+        self, item_answers: tuple[Tri, ...], applies: bool = True, **options: Any
+    ) -> InstrumentResult:
+        """Score per-item answers given in item order (the fast path)."""
+        if len(item_answers) != len(self.items):
+            raise UsageError(f"{self.id} needs {len(self.items)} answers")
+        return self._evaluate(item_answers, applies, **options)
+
+    def _evaluate(
+        self, item_answers: tuple[Tri, ...], applies: bool, **options: Any
+    ) -> InstrumentResult:
+        raise NotImplementedError
+
+    def _partition(self, item_answers: tuple[Tri, ...]) -> tuple[tuple[str, ...], ...]:
+        numbers = self._numbers
+        return (
+            tuple(compress(numbers, map("yes".__eq__, item_answers))),
+            tuple(compress(numbers, map("no".__eq__, item_answers))),
+            tuple(compress(numbers, map("unknown".__eq__, item_answers))),
+        )
+
+
+class WeightedInstrument(Instrument):
+    """A weighted sum of yes answers read against ascending cut-offs.
+
+    ``cutoffs`` holds ``(minimum score, level)`` pairs in ascending order; the
+    first pair's minimum is ignored (it is the level of any lower score).
+    """
+
+    cutoffs: ClassVar[tuple[tuple[int, str], ...]]
+
+    def level_of(self, score: int) -> str:
+        level = self.cutoffs[0][1]
+        for minimum, name in self.cutoffs[1:]:
+            if score < minimum:
+                break
+            level = name
+        return level
+
+    def _next_cutoff(self, score: int) -> int | None:
+        for minimum, _ in self.cutoffs[1:]:
+            if score < minimum:
+                return minimum
+        return None
+
+    def _weights(self, item_answers: tuple[Tri, ...]) -> tuple[int, ...]:
+        """Effective weight of each item (a hook for instruments whose items interact)."""
+        return self._item_weights
+
+    def _sums(self, item_answers: tuple[Tri, ...]) -> tuple[int, int, list[int]]:
+        weights = self._weights(item_answers)
+        score = sum(compress(weights, map("yes".__eq__, item_answers)))
+        raising_unknown = [
+            i
+            for i in compress(range(len(weights)), map("unknown".__eq__, item_answers))
+            if weights[i] > 0
+        ]
+        score_max = score + sum(weights[i] for i in raising_unknown)
+        return score, score_max, raising_unknown
+
+    def _could_change(
+        self, score: int, level: str, raising_unknown: list[int], item_answers: tuple[Tri, ...]
+    ) -> tuple[str, ...]:
+        """Unanswered risk-raising items, those that move the level on their own first."""
+        step = self._next_cutoff(score)
+        if step is None or not raising_unknown:
+            return ()
+        weights = self._weights(item_answers)
+        gap = step - score
+        pending = set(raising_unknown)
+        order = [i for i in self._raise_order if i in pending]
+        alone = [self._numbers[i] for i in order if weights[i] >= gap]
+        rest = [self._numbers[i] for i in order if weights[i] < gap]
+        return (*alone, *rest)
