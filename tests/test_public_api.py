@@ -8,7 +8,7 @@ import pytest
 
 import triage
 
-PUBLIC_MODULES = ["triage", "triage.vocab", "triage.risk", "triage.cli"]
+PUBLIC_MODULES = ["triage", "triage.vocab", "triage.risk", "triage.rules", "triage.cli"]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)
@@ -49,3 +49,14 @@ def test_durable_rules_imported_in_one_module_only() -> None:
         if "durable" in p.read_text("utf-8") and "import durable" in p.read_text("utf-8")
     )
     assert importers in ([], ["rules/_durable.py"])
+
+
+def test_docstring_examples() -> None:
+    """The examples in the public modules' docstrings run as shown."""
+    import doctest
+
+    import triage.risk
+    import triage.rules
+
+    for module in (triage, triage.rules, triage.risk):
+        assert doctest.testmod(module).failed == 0

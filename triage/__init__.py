@@ -5,8 +5,10 @@
 ...     "id": "BA-2026-000123", "reported_at": "2026-03-02T21:15:00+08:00",
 ...     "source": "police_110", "case_type": "domestic_violence",
 ...     "indicators": {"strangulation": "yes"}})
->>> decision.instruments["lethality_screen"].level
-'not_screened_in'
+>>> decision.risk_level, decision.priority
+('high', 'P2')
+>>> decision.instruments["lethality_screen"].level   # LAP 2.0 in the default policy
+'screened_in'
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from ._report import (
     Victim,
 )
 from ._version import __version__
+from .rules import Policy, load_policy
 
 __all__ = [
     "Abuser",
@@ -50,6 +53,7 @@ __all__ = [
     "History",
     "Location",
     "ModelError",
+    "Policy",
     "Problem",
     "ProfessionalJudgement",
     "Report",
@@ -62,6 +66,7 @@ __all__ = [
     "Victim",
     "__version__",
     "assess",
+    "load_policy",
     "validate_report",
 ]
 

@@ -1,25 +1,34 @@
-"""The decision pipeline: validate, normalise, score, decide."""
+"""The decision pipeline: validate, normalise, score, apply the policy, decide."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ._decision import Decision
-from ._errors import ReportError
+from ._decision import Decision, JudgementRecord
+from ._errors import EngineError, ReportError, UsageError
 from ._normalise import Answers, normalise
 from ._report import Report
 from ._report_errors import report_error
 from ._version import __version__
 from .risk import INSTRUMENTS
 from .risk._results import InstrumentResult
+from .rules._evaluate import Evaluator, Judgement
+from .rules._facts import FactContext
+from .rules._outcome import PolicyRef
+from .rules._policy import Policy, load_policy
+from .vocab import LEVELS
 
-__all__ = ["Triage", "assess", "validate_report"]
+__all__ = ["Triage", "assess", "score_instruments", "validate_report"]
 
 Clock = Callable[[], datetime]
+OnError = Literal["raise", "escalate"]
+_RANK = {c: i for i, c in enumerate(LEVELS.codes)}
 
 
 def _utc_now() -> datetime:
@@ -44,9 +53,8 @@ def score_instruments(
     """Every packaged instrument scored on one report's answers."""
     options = options or {}
     results: dict[str, InstrumentResult] = {}
-    belief = (
-        report.professional_judgement.believes_lethal if report.professional_judgement else None
-    )
+    pj = report.professional_judgement
+    belief = pj.believes_lethal if pj is not None else None
     for name, instrument in INSTRUMENTS.items():
         item_answers = instrument.item_answers(answers.values, answers.fields)
         applies = answers.intimate != "no" or not instrument.intimate_partner_only
@@ -57,23 +65,103 @@ def score_instruments(
     return results
 
 
+def _judgement(report: Report) -> Judgement | None:
+    pj = report.professional_judgement
+    if pj is None or pj.level is None:
+        return None
+    return Judgement(pj.level, bool(pj.reason and pj.reason.strip()))
+
+
+def _record(judgement: Judgement | None, rules_level: str, final: str) -> JudgementRecord | None:
+    if judgement is None or judgement.level is None:
+        return None
+    pj, rules = _RANK[judgement.level], _RANK[rules_level]
+    applied = final == judgement.level
+    effect: Literal["raised", "confirmed", "lowered", "downgrade_refused"]
+    if pj > rules:
+        effect = "raised"
+    elif pj == rules:
+        effect = "confirmed"
+    else:
+        effect = "lowered" if applied else "downgrade_refused"
+    return JudgementRecord(
+        level=judgement.level, reason_given=judgement.reason_given, applied=applied, effect=effect
+    )
+
+
 class Triage:
-    """A reusable triage pipeline; build it once and call `assess` many times."""
+    """A reusable triage pipeline bound to one policy (the packaged default if none given).
+
+    Args:
+        policy: a `Policy`, a path to a policy file, its bytes, or None for the default.
+        on_error: ``"raise"`` raises `EngineError` when the rule engine fails;
+            ``"escalate"`` returns a decision marked ``engine_error`` at P1 for
+            manual review, so that no case is ever dropped.
+        clock: where ``decided_at`` comes from (inject a fixed clock to reproduce output).
+    """
 
     def __init__(
         self,
+        policy: Policy | str | Path | bytes | None = None,
         *,
-        instrument_options: Mapping[str, Mapping[str, Any]] | None = None,
+        on_error: OnError = "raise",
         clock: Clock = _utc_now,
     ) -> None:
-        self._instrument_options = dict(instrument_options or {})
+        if on_error not in ("raise", "escalate"):
+            raise UsageError("on_error must be 'raise' or 'escalate'")
+        self._on_error = on_error
         self._clock = clock
+        self._swap = threading.Lock()
+        self._active = self._prepare(policy)
+
+    @staticmethod
+    def _prepare(policy: Policy | str | Path | bytes | None) -> tuple[Policy, Evaluator]:
+        loaded = load_policy(policy)
+        return loaded, Evaluator(loaded)
+
+    @property
+    def policy(self) -> Policy:
+        return self._active[0]
+
+    def reload(self, policy: Policy | str | Path | bytes | None) -> Policy:
+        """Switch to another policy; decisions already under way finish on the old one.
+
+        The new policy is fully validated and compiled before the switch, so a bad
+        file leaves the current policy in place.
+        """
+        prepared = self._prepare(policy)
+        with self._swap:
+            self._active = prepared
+        return prepared[0]
 
     def assess(self, report: Report | Mapping[str, Any]) -> Decision:
         """Decide one report (a `Report` or a dict in the report JSON shape)."""
         valid = validate_report(report)
+        policy, evaluator = self._active  # one policy version for the whole decision
         answers = normalise(valid)
-        instruments = score_instruments(valid, answers, self._instrument_options)
+        instruments = score_instruments(valid, answers, policy.meta.instrument_options)
+        ctx = FactContext(valid, answers.values, answers.intimate, instruments)
+        judgement = _judgement(valid)
+        ref = PolicyRef(
+            id=policy.id,
+            version=policy.version,
+            jurisdiction=policy.meta.jurisdiction,
+            sha256=policy.sha256,
+        )
+        try:
+            maxw = None
+            if evaluator.needs_max_world(ctx):
+                maxw = evaluator.run(evaluator.max_context(ctx), judgement, maxed=True)
+            world = evaluator.run(ctx, judgement, level_max=maxw.level if maxw else None)
+            trace = evaluator.trace(world)
+            gaps = evaluator.gaps(world, maxw, ctx) if maxw is not None else []
+        except EngineError:
+            if self._on_error == "raise":
+                raise
+            return self._escalated(valid, answers, instruments, judgement, ref)
+        level_max = world.level
+        if maxw is not None and _RANK[maxw.level] > _RANK[level_max]:
+            level_max = maxw.level
         return Decision(
             report_id=valid.id,
             reported_at=valid.reported_at,
@@ -81,17 +169,63 @@ class Triage:
             case_type=valid.case_type,
             decided_at=self._clock(),
             library_version=__version__,
+            risk_level=world.level,
+            risk_level_max=level_max,
+            rules_level=world.rules_level,
+            priority=world.priority,
+            flags=tuple(sorted(world.flags)),
             instruments=instruments,
             derived_indicators=answers.derived,
+            trace=trace,
+            information_gaps=gaps,
+            professional_judgement=_record(judgement, world.rules_level, world.level),
+            policy=ref,
+        )
+
+    def _escalated(
+        self,
+        valid: Report,
+        answers: Answers,
+        instruments: dict[str, Any],
+        judgement: Judgement | None,
+        ref: PolicyRef,
+    ) -> Decision:
+        """A decision for manual review when the engine failed: P1, never dropped."""
+        level = "high"
+        if judgement is not None and judgement.level and _RANK[judgement.level] > _RANK[level]:
+            level = judgement.level
+        return Decision(
+            report_id=valid.id,
+            reported_at=valid.reported_at,
+            source=valid.source,
+            case_type=valid.case_type,
+            decided_at=self._clock(),
+            library_version=__version__,
+            status="engine_error",
+            risk_level=level,
+            risk_level_max="extreme",
+            rules_level=level,
+            priority="P1",
+            flags=(),
+            instruments=instruments,
+            derived_indicators=answers.derived,
+            policy=ref,
         )
 
 
 _DEFAULT: Triage | None = None
+_DEFAULT_LOCK = threading.Lock()
 
 
-def assess(report: Report | Mapping[str, Any]) -> Decision:
-    """Decide one report with the default pipeline."""
+def assess(
+    report: Report | Mapping[str, Any], policy: Policy | str | Path | None = None
+) -> Decision:
+    """Decide one report with ``policy`` (the packaged default policy when None)."""
     global _DEFAULT
+    if policy is not None:
+        return Triage(policy).assess(report)
     if _DEFAULT is None:
-        _DEFAULT = Triage()
+        with _DEFAULT_LOCK:
+            if _DEFAULT is None:
+                _DEFAULT = Triage()
     return _DEFAULT.assess(report)

@@ -5,84 +5,75 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 
 from .risk import INSTRUMENTS
-from .vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES
+from .vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
 
 if TYPE_CHECKING:
     from ._decision import Decision
 
 __all__ = ["decisions_table", "print_decisions"]
 
-_SHORT = {
-    "danger_assessment": ("DA", "DA"),
-    "dash": ("DASH", "DASH"),
-    "lethality_screen": ("LS", "致命性筛查"),
-    "odara": ("ODARA", "ODARA"),
-}
+_SHORT = {"danger_assessment": "DA", "dash": "DASH", "lethality_screen": "LS", "odara": "ODARA"}
 
 
-def _both(zh: str, en: str, lang: str | None) -> str:
-    if lang == "zh":
-        return zh
-    if lang == "en":
-        return en
-    return f"{zh} {en}"
+def _label(vocab: Vocabulary, code: str, lang: str | None) -> str:
+    if lang in ("zh", "en"):
+        return vocab.label(code, lang)
+    return f"{vocab.label(code, 'zh')}\n{vocab.label(code, 'en')}"
+
+
+def _head(zh: str, en: str, lang: str | None) -> str:
+    return zh if lang == "zh" else en if lang == "en" else f"{zh}\n{en}"
 
 
 def _instrument_cell(decision: Decision, name: str) -> str:
-    result = decision.instruments[name]
-    score = (
-        f"{result.score}"
-        if result.score == result.score_max
-        else f"{result.score}–{result.score_max}"
-    )
-    level = (
-        result.level if result.level == result.level_max else f"{result.level}→{result.level_max}?"
-    )
-    return f"{score} {level}" + ("" if result.applies else " (n/a)")
+    r = decision.instruments[name]
+    score = f"{r.score}" if r.score == r.score_max else f"{r.score}–{r.score_max}"
+    level = r.level if r.level == r.level_max else f"{r.level}→{r.level_max}?"
+    return f"{score} {level}" + ("" if r.applies else " (n/a)")
 
 
-def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Table:
-    zh = lang == "zh"
-    table = Table(title=_both("分诊结果", "Triage decisions", lang), show_lines=False, expand=False)
-    table.add_column(_both("编号", "report", lang), no_wrap=True)
-    table.add_column(_both("来源", "source", lang))
-    table.add_column(_both("类型", "type", lang))
-    for name in INSTRUMENTS:
-        short = _SHORT[name][1 if zh else 0]
-        table.add_column(short)
-    has_rules = False
-    rows = []
+def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Group:
+    """A table of levels, priorities, leads and flags, and one of instrument scores."""
+    decisions = list(decisions)
+    main = Table(title=_head("分诊结果", "Triage decisions", lang), show_lines=lang is None)
+    main.add_column(_head("编号", "report", lang), no_wrap=True)
+    main.add_column(_head("来源 / 类型", "source / type", lang), overflow="fold")
+    main.add_column(_head("风险等级", "level", lang), overflow="fold")
+    main.add_column(_head("优先级", "priority", lang), overflow="fold")
+    main.add_column(_head("牵头部门", "lead", lang), overflow="fold")
+    main.add_column(_head("处置标记", "flags", lang), overflow="fold", ratio=3)
     for d in decisions:
-        row = [
+        level = _label(LEVELS, d.risk_level, lang)
+        if d.risk_level_max != d.risk_level:
+            level += f"\n(→{_label(LEVELS, d.risk_level_max, 'en' if lang == 'en' else 'zh')}?)"
+        if d.status == "engine_error":
+            level += "\nENGINE ERROR"
+        lead = getattr(getattr(d, "routing", None), "lead", None)
+        flag_lang = lang if lang in ("zh", "en") else "zh"
+        flags = ("，" if flag_lang == "zh" else ", ").join(
+            FLAGS.label(f, flag_lang) for f in d.flags
+        )
+        main.add_row(
             d.report_id,
-            _both(SOURCES.label(d.source, "zh"), SOURCES.label(d.source, "en"), lang),
-            _both(CASE_TYPES.label(d.case_type, "zh"), CASE_TYPES.label(d.case_type, "en"), lang),
-            *(_instrument_cell(d, name) for name in INSTRUMENTS),
-        ]
-        level = getattr(d, "risk_level", None)
-        if level is not None:
-            has_rules = True
-            flags = ", ".join(FLAGS.label(f, "zh" if zh else "en") for f in d.flags)  # type: ignore[attr-defined]
-            lead = d.routing.lead if getattr(d, "routing", None) else ""  # type: ignore[attr-defined]
-            row += [
-                _both(LEVELS.label(level, "zh"), level, lang),
-                _both(PRIORITIES.label(d.priority, "zh"), d.priority, lang),  # type: ignore[attr-defined]
-                _both(DEPARTMENTS.label(lead, "zh"), lead, lang) if lead else "",
-                flags,
-            ]
-        rows.append(row)
-    if has_rules:
-        table.add_column(_both("风险等级", "level", lang))
-        table.add_column(_both("优先级", "priority", lang))
-        table.add_column(_both("牵头部门", "lead", lang))
-        table.add_column(_both("处置标记", "flags", lang))
-    for row in rows:
-        table.add_row(*row)
-    return table
+            f"{_label(SOURCES, d.source, lang)}\n{_label(CASE_TYPES, d.case_type, lang)}",
+            level,
+            f"{d.priority} {_label(PRIORITIES, d.priority, lang)}",
+            _label(DEPARTMENTS, lead, lang) if lead else "",
+            flags,
+        )
+    scores = Table(
+        title=_head("评估工具得分（得分–最高可能）", "Instrument scores (score–max)", lang)
+    )
+    scores.add_column(_head("编号", "report", lang), no_wrap=True)
+    for name in INSTRUMENTS:
+        scores.add_column(_SHORT[name], overflow="fold")
+    for d in decisions:
+        scores.add_row(d.report_id, *(_instrument_cell(d, name) for name in INSTRUMENTS))
+    return Group(main, scores)
 
 
 def print_decisions(

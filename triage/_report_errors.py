@@ -11,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from ._errors import Problem, ReportError
 from ._suggest import suggest
 
-__all__ = ["report_error"]
+__all__ = ["report_error", "translate"]
 
 # pydantic error type -> (stable code, English, Chinese). {ge}/{le}/{max_length} come
 # from the schema's own limits, never from the input.
@@ -72,6 +72,8 @@ def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] |
     """The pydantic model class that owns the field at ``loc``, if any."""
     current: Any = model
     for part in loc:
+        if isinstance(part, int):
+            continue  # a list index: the item model was already reached
         if not (isinstance(current, type) and issubclass(current, BaseModel)):
             return None
         field = current.model_fields.get(str(part))
@@ -116,9 +118,11 @@ def _literal(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str | Non
     return "unknown-code", "not one of the allowed codes", "不是允许的编码", hint
 
 
-def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
-    """One ReportError listing every problem of ``exc``, without the rejected values."""
-    problems: list[Problem] = []
+def translate(
+    exc: ValidationError, model: type[BaseModel]
+) -> list[tuple[tuple[Any, ...], str, str, str, str | None]]:
+    """Each error of ``exc`` as (loc, code, English, Chinese, suggestion), value-free."""
+    out = []
     for err in exc.errors(include_url=False, include_context=True, include_input=True):
         loc = tuple(err["loc"])
         kind = err["type"]
@@ -134,9 +138,23 @@ def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
                 owner = _model_at(model, loc[:-1])
                 if owner is not None:
                     hint = suggest(str(loc[-1]), owner.model_fields)
+        elif kind == "value_error":
+            # Our own validators raise ValueError("English / 中文"); the text is ours.
+            text = str(err.get("ctx", {}).get("error", "invalid value"))
+            en, _, zh = text.partition(" / ")
+            code, zh = "invalid", zh or "值无效"
         else:
             code, en, zh = "invalid", "invalid value", "值无效"
-        problems.append(Problem(_path(loc), code, en, zh, suggestion=hint))
+        out.append((loc, code, en, zh, hint))
+    return out
+
+
+def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
+    """One ReportError listing every problem of ``exc``, without the rejected values."""
+    problems = [
+        Problem(_path(loc), code, en, zh, suggestion=hint)
+        for loc, code, en, zh, hint in translate(exc, model)
+    ]
     problems.sort(key=lambda p: (p.path, p.code))
     unique = tuple(dict.fromkeys(problems))
     noun = "problem" if len(unique) == 1 else "problems"

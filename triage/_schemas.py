@@ -19,4 +19,8 @@ def schema(what: str) -> dict[str, Any]:
         from ._decision import Decision
 
         return dict(Decision.model_json_schema(mode="serialization"))
+    if what == "policy":
+        from .rules._schema import PolicyFile
+
+        return dict(PolicyFile.model_json_schema())
     raise UsageError(f"no schema named {what!r}")

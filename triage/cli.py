@@ -18,9 +18,10 @@ import click
 from rich.console import Console
 
 from . import _assess
-from ._errors import TriageError, UsageError
+from ._errors import RuleFileError, TriageError, UsageError
 from ._jsonio import parse_json, read_bounded
 from ._render import print_decisions
+from .rules import FACTS, load_policy
 from .vocab import INDICATORS, VOCABULARIES, implied_closure
 
 __all__ = ["main"]
@@ -70,6 +71,15 @@ def read_report(path: str) -> Any:
     return parse_json(read_bounded(Path(path)), path)
 
 
+POLICY_OPTION = click.option(
+    "--policy",
+    "policy_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Policy file (default: the packaged policy).",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="triage")
 def cli() -> None:
@@ -78,22 +88,25 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("file", default="-")
+@POLICY_OPTION
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["json", "table"]),
+    type=click.Choice(["json", "table", "explain"]),
     default="json",
     show_default=True,
 )
 @click.option("--lang", type=LANG, default=None, help="Language of the table or explanation.")
 @guarded
-def assess(file: str, fmt: str, lang: str | None) -> None:
+def assess(file: str, policy_path: str | None, fmt: str, lang: str | None) -> None:
     """Triage one report (a JSON file, or - for standard input)."""
-    decision = _assess.Triage().assess(read_report(file))
+    decision = _assess.Triage(policy_path).assess(read_report(file))
     if fmt == "json":
         click.echo(decision.to_json(indent=2))
-    else:
+    elif fmt == "table":
         print_decisions([decision], lang)
+    else:
+        click.echo(decision.explain(lang or "zh"))
 
 
 @cli.command()
@@ -131,10 +144,10 @@ def vocab(lang: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["report", "decision"]))
+@click.argument("what", type=click.Choice(["report", "decision", "policy"]))
 @guarded
 def schema(what: str) -> None:
-    """Print the JSON Schema of reports or decisions."""
+    """Print the JSON Schema of reports, decisions or policy files."""
     from . import _schemas
 
     click.echo(json.dumps(_schemas.schema(what), ensure_ascii=False, indent=2))
@@ -142,9 +155,10 @@ def schema(what: str) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1)
+@POLICY_OPTION
 @click.option("--lang", type=LANG, default=None)
 @guarded
-def demo(paths: tuple[str, ...], lang: str | None) -> None:
+def demo(paths: tuple[str, ...], policy_path: str | None, lang: str | None) -> None:
     """Triage the example reports and print a bilingual table."""
     files: list[Path] = []
     for raw in paths or ("examples/reports",):
@@ -152,9 +166,68 @@ def demo(paths: tuple[str, ...], lang: str | None) -> None:
         files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
     if not files:
         raise UsageError("no example reports found; pass a directory of JSON reports")
-    triage = _assess.Triage()
+    triage = _assess.Triage(policy_path)
     decisions = [triage.assess(read_report(str(f))) for f in files]
     print_decisions(decisions, lang)
+
+
+@cli.group()
+def rules() -> None:
+    """Check, document and test policy rule files."""
+
+
+@rules.command("check")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--lang", type=LANG, default=None)
+@guarded
+def rules_check(files: tuple[str, ...], lang: str | None) -> None:
+    """Validate policy files; list every problem as file:line:col (exit 2), or a summary."""
+    failed = False
+    for path in files:
+        try:
+            policy = load_policy(path)
+        except RuleFileError as exc:
+            failed = True
+            for problem in exc.problems:
+                _err(f"{problem.format(lang)} [{problem.code}]")
+            continue
+        click.echo(f"{path}: ok — {policy.summary()}")
+    if failed:
+        sys.exit(EXIT_INVALID)
+
+
+@rules.command("facts")
+@click.option("--lang", type=LANG, default=None)
+@click.option("--json", "as_json", is_flag=True)
+@guarded
+def rules_facts(lang: str | None, as_json: bool) -> None:
+    """List every fact a rule may test, with its type, operators and values."""
+    rows = []
+    for fact in FACTS.values():
+        rows.append(
+            {
+                "fact": fact.name,
+                "kind": fact.kind,
+                "zh": fact.zh,
+                "en": fact.en,
+                "operators": list(fact.operators),
+                "values": list(fact.domain()),
+                "optional": fact.optional,
+                "derived": fact.derived,
+            }
+        )
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for row in rows:
+        label = row[lang] if lang else f"{row['zh']} / {row['en']}"
+        shown = [str(v) for v in fact_values(row)]
+        values = f" [{', '.join(shown)}]" if shown else ""
+        click.echo(f"{row['fact']:<48} {row['kind']:<5} {label}{values}")
+
+
+def fact_values(row: dict[str, Any]) -> list[Any]:
+    return list(row["values"])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,45 @@
+"""Running a policy's engine and the reference evaluator on the same report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import triage
+from triage._assess import _judgement, score_instruments
+from triage._normalise import normalise
+from triage.rules import Policy
+from triage.rules._evaluate import Evaluator, World
+from triage.rules._facts import FactContext
+from triage.rules._reference import ReferenceEvaluator
+
+
+def context(policy: Policy, report: dict[str, Any]) -> tuple[FactContext, Any]:
+    valid = triage.validate_report(report)
+    answers = normalise(valid)
+    instruments = score_instruments(valid, answers, policy.meta.instrument_options)
+    return FactContext(valid, answers.values, answers.intimate, instruments), _judgement(valid)
+
+
+def both_worlds(evaluator: Evaluator, policy: Policy, report: dict[str, Any]) -> list[World]:
+    """The actual world and, when unknowns matter, the max world."""
+    ctx, judgement = context(policy, report)
+    out = []
+    level_max = None
+    if evaluator.needs_max_world(ctx):
+        maxw = evaluator.run(evaluator.max_context(ctx), judgement, maxed=True)
+        out.append(maxw)
+        level_max = maxw.level
+    out.append(evaluator.run(ctx, judgement, level_max=level_max))
+    return out
+
+
+def compare(policy: Policy, reports: list[dict[str, Any]]) -> list[str]:
+    """Report ids where the engine and the reference fire different rules (should be none)."""
+    engine, reference = Evaluator(policy), ReferenceEvaluator(policy)
+    mismatches = []
+    for report in reports:
+        a = both_worlds(engine, policy, report)
+        b = both_worlds(reference, policy, report)
+        if [w.fired for w in a] != [w.fired for w in b]:
+            mismatches.append(report["id"])
+    return mismatches

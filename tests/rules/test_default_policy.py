@@ -1,0 +1,184 @@
+"""What the packaged default policy must decide (issue: default policy requirements)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import triage
+from triage.vocab import FLAGS, LEVELS
+
+from ..conftest import example_reports
+
+T = triage.Triage()
+RED_FLAGS = ("strangulation", "threat_to_kill", "weapon_use_or_threat", "victim_fears_being_killed")
+
+
+def report(**parts: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "id": "P-1",
+        "reported_at": "2026-03-02T21:15:00+08:00",
+        "source": "police_110",
+        "case_type": "domestic_violence",
+    }
+    base.update(parts)
+    return base
+
+
+def decide(**parts: Any) -> triage.Decision:
+    return T.assess(report(**parts))
+
+
+def test_every_flag_and_level_reached_by_an_example() -> None:
+    """Each flag and each level is produced by at least one example report."""
+    decisions = [T.assess(r) for _, r in example_reports()]
+    assert {f for d in decisions for f in d.flags} == set(FLAGS.codes)
+    assert {d.risk_level for d in decisions} == set(LEVELS.codes)
+
+
+@pytest.mark.parametrize("flag", RED_FLAGS)
+def test_red_flag_alone_is_at_least_high(flag: str) -> None:
+    """Each red flag on its own sets at least high, and rules out mediation."""
+    d = decide(indicators={flag: "yes"})
+    assert LEVELS.rank(d.risk_level) >= LEVELS.rank("high")
+    assert "mediation_contraindicated" in d.flags
+    assert "protection_order" in d.flags
+
+
+@pytest.mark.parametrize(
+    "pair",
+    [
+        ("strangulation", "threat_to_kill"),
+        ("strangulation", "separation"),
+        ("threat_to_kill", "weapon_use_or_threat"),
+        ("victim_fears_being_killed", "strangulation"),
+    ],
+)
+def test_red_flag_combinations_are_extreme(pair: tuple[str, str]) -> None:
+    """Combinations of red flags (or with separation) are extreme with an emergency response."""
+    d = decide(indicators={k: "yes" for k in pair})
+    assert d.risk_level == "extreme"
+    assert {"emergency_response", "protection_order_urgent"} <= set(d.flags)
+    assert d.priority == "P1"
+
+
+@pytest.mark.parametrize("victim", [{"age": 9}, {"age": 17}, {"lacks_capacity": True}])
+def test_mandatory_report(victim: dict[str, Any]) -> None:
+    """A minor or a person lacking capacity triggers a mandatory report (Art. 14)."""
+    d = decide(source="school", victim=victim)
+    assert "mandatory_report" in d.flags
+
+
+def test_adult_is_not_a_mandatory_report() -> None:
+    d = decide(source="hospital", victim={"age": 18, "lacks_capacity": False})
+    assert "mandatory_report" not in d.flags
+
+
+def test_unknown_age_is_an_information_gap_for_mandatory_report() -> None:
+    """Age not given: the report is not silently treated as an adult's."""
+    d = decide(source="school")
+    gap = next(g for g in d.information_gaps if g.fact == "victim.age")
+    assert "mandatory_report" in gap.could_add_flags and gap.alone
+
+
+@pytest.mark.parametrize("case_type", ["domestic_violence", "emotional_dispute"])
+@pytest.mark.parametrize("flag", ["stalking", "threat_to_kill", "physical_violence"])
+def test_mediation_contraindicated_for_either_case_type(case_type: str, flag: str) -> None:
+    d = decide(case_type=case_type, indicators={flag: "yes"})
+    assert "mediation_contraindicated" in d.flags
+    assert "mediation_suitable" not in d.flags
+
+
+NO_RED_FLAGS = {
+    k: "no"
+    for k in (
+        "strangulation",
+        "threat_to_kill",
+        "weapon_use_or_threat",
+        "victim_fears_being_killed",
+        "stalking",
+        "physical_violence",
+        "forced_sex",
+        "sexual_abuse",
+        "threat_to_harm_children",
+    )
+}
+
+
+def test_mediation_suitable_only_for_a_clear_emotional_dispute() -> None:
+    """Mediation is suitable only with every red flag answered no, at standard or medium."""
+    d = decide(case_type="emotional_dispute", indicators=NO_RED_FLAGS)
+    assert "mediation_suitable" in d.flags
+    assert (
+        "mediation_suitable"
+        not in decide(case_type="domestic_violence", indicators=NO_RED_FLAGS).flags
+    )
+    unknown = dict(NO_RED_FLAGS, stalking="unknown")
+    assert (
+        "mediation_suitable" not in decide(case_type="emotional_dispute", indicators=unknown).flags
+    )
+
+
+def test_information_gap_when_unknown_could_raise_level() -> None:
+    complete = {code: "no" for code in triage.vocab.INDICATORS.codes}
+    d = decide(
+        indicators=complete,
+        victim={"age": 30, "pregnant": False, "disability": False, "lacks_capacity": False},
+        children={"minors_exposed": False},
+    )
+    assert "information_gap" not in d.flags and d.risk_level_max == d.risk_level
+    d = decide(
+        indicators=dict(complete, strangulation="unknown"),
+        victim={"age": 30, "pregnant": False, "disability": False, "lacks_capacity": False},
+        children={"minors_exposed": False},
+    )
+    assert "information_gap" in d.flags
+    assert d.information_gaps[0].fact == "indicators.strangulation"
+    assert d.information_gaps[0].could_raise_level_to == "high"
+
+
+@pytest.mark.parametrize(
+    ("history", "repeat"),
+    [
+        ({"police_calls_12m": 2}, False),
+        ({"police_calls_12m": 3}, True),
+        ({"protection_order_violations": 1}, True),
+        ({"protection_order_violations": 0}, False),
+    ],
+)
+def test_repeat_victimisation(history: dict[str, int], repeat: bool) -> None:
+    assert ("repeat_victimisation" in decide(history=history).flags) is repeat
+
+
+def test_cluster_of_three_is_at_least_high() -> None:
+    d = decide(
+        indicators={"separation": "yes", "coercive_control": "yes", "physical_violence": "yes"}
+    )
+    assert LEVELS.rank(d.risk_level) >= LEVELS.rank("high")
+
+
+@pytest.mark.parametrize(
+    ("indicators", "level", "priority"),
+    [
+        ({"physical_violence": "yes"}, "medium", "P3"),
+        ({"strangulation": "yes"}, "high", "P2"),
+        ({"strangulation": "yes", "threat_to_kill": "yes"}, "extreme", "P1"),
+    ],
+)
+def test_level_to_priority(indicators: dict[str, str], level: str, priority: str) -> None:
+    complete = {code: "no" for code in triage.vocab.INDICATORS.codes}
+    d = decide(indicators=dict(complete, **indicators), victim={"age": 30})
+    assert (d.risk_level, d.priority) == (level, priority)
+
+
+def test_standard_is_routine_and_never_no_risk() -> None:
+    complete = {code: "no" for code in triage.vocab.INDICATORS.codes}
+    d = decide(indicators=complete, victim={"age": 30})
+    assert (d.risk_level, d.priority) == ("standard", "P4")
+
+
+def test_every_rule_is_bilingual_and_sourced() -> None:
+    for rule in T.policy.rules:
+        assert rule.description["zh"] and rule.description["en"]
+        assert rule.source

@@ -1,0 +1,85 @@
+"""Decisions: reproducible byte for byte, round-trippable, explainable, and private."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import triage
+from triage import Decision
+
+from .conftest import ROOT, example_reports
+
+MARK = "ZZSECRETZZ"
+
+
+def clock() -> datetime:
+    return datetime(2026, 11, 29, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("name", "report"), example_reports())
+def test_same_input_same_bytes(name: str, report: dict[str, Any]) -> None:
+    """Two separately built pipelines give byte-identical JSON for the same report."""
+    a = triage.Triage(clock=clock).assess(report).to_json()
+    b = triage.Triage(clock=clock).assess(report).to_json()
+    assert a == b
+
+
+def test_only_decided_at_varies() -> None:
+    report = example_reports()[0][1]
+    a = json.loads(triage.assess(report).to_json())
+    b = json.loads(triage.assess(report).to_json())
+    a.pop("decided_at"), b.pop("decided_at")
+    assert a == b
+
+
+@pytest.mark.parametrize(("name", "report"), example_reports())
+def test_json_round_trip(name: str, report: dict[str, Any]) -> None:
+    """A decision survives JSON unchanged."""
+    d = triage.assess(report)
+    again = Decision.model_validate_json(d.to_json())
+    assert again == d
+    assert again.to_json() == d.to_json()
+
+
+def test_decision_names_policy_and_version() -> None:
+    d = triage.assess(example_reports()[0][1])
+    data = (ROOT / "triage" / "rules" / "default" / "policy.yaml").read_bytes()
+    assert d.policy.sha256 == hashlib.sha256(data).hexdigest()
+    assert d.library_version == triage.__version__
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_explain(lang: str) -> None:
+    """The explanation names every fired rule and the policy, in the chosen language."""
+    d = triage.assess(example_reports()[0][1])
+    text = d.explain(lang)
+    for entry in d.trace:
+        assert f"[{entry.rule}]" in text
+        assert entry.description.get(lang) in text
+    assert d.policy.sha256 in text
+    assert ("风险等级" in text) == (lang == "zh")
+
+
+def test_narrative_never_in_the_decision() -> None:
+    """Nothing the narrative says reaches the decision, its trace or its explanation."""
+    report = dict(example_reports()[0][1], narrative=f"{MARK} 秘密")
+    d = triage.assess(report)
+    assert MARK not in d.to_json() + d.explain("zh") + d.explain("en") + repr(d)
+
+
+def test_decision_is_frozen() -> None:
+    d = triage.assess(example_reports()[0][1])
+    with pytest.raises(Exception):  # noqa: B017 - pydantic's frozen error
+        d.risk_level = "standard"  # type: ignore[misc]
+
+
+def test_schema_of_decision() -> None:
+    schema = Decision.model_json_schema(mode="serialization")
+    assert {"risk_level", "priority", "flags", "trace", "policy"} <= set(schema["properties"])
+    assert Path  # keeps the import used for type checkers

@@ -1,0 +1,391 @@
+"""Running a policy on one report: strata in order, outcomes only ever going up.
+
+Each stratum is one engine evaluation of a fact that carries exactly the facts
+its rules read, including the decision so far (level, priority, flags) for
+rules that depend on it. Fired rules apply in file order; a level or priority
+is the maximum of everything that asked for one, and the professional
+judgement raises it (or, where the policy allows and a reason is given,
+lowers it).
+
+When answers are unknown, the policy is also run in the "max world" where
+every unknown risk answer is yes. Its level is ``level_max``; rules that fire
+in one world and not the other point at the information gaps.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..risk import INSTRUMENTS
+from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
+from ._compile import CATCH_ALL, PRESENT, formula, predicate
+from ._facts import FACTS, MISSING, FactContext
+from ._ir import RuleDef
+from ._policy import Policy
+
+__all__ = ["Evaluator", "Judgement", "World", "combine_level"]
+
+_LEVEL_RANK = {c: i for i, c in enumerate(LEVELS.codes)}
+_PRIORITY_RANK = {c: i for i, c in enumerate(PRIORITIES.codes)}
+_AGE_FACTS = {"victim.minor": "victim.age", "victim.elderly": "victim.age"}
+
+
+@dataclass(frozen=True, slots=True)
+class Judgement:
+    level: str | None
+    reason_given: bool
+
+
+def combine_level(rules_level: str, judgement: Judgement | None, allow_downgrade: bool) -> str:
+    """The rules' level raised by a professional judgement, or lowered where allowed."""
+    if judgement is None or judgement.level is None:
+        return rules_level
+    if _LEVEL_RANK[judgement.level] >= _LEVEL_RANK[rules_level]:
+        return judgement.level
+    if allow_downgrade and judgement.reason_given:
+        return judgement.level
+    return rules_level
+
+
+@dataclass
+class World:
+    """What one run of the policy produced."""
+
+    fired: list[int] = field(default_factory=list)
+    rules_level: str = "standard"
+    level: str = "standard"
+    priority: str = "P4"
+    flags: set[str] = field(default_factory=set)
+    reads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    changes: dict[int, tuple[Any, Any, tuple[str, ...]]] = field(default_factory=dict)
+
+
+class _MaxResult:
+    """An instrument result seen from the max world: every range at its top."""
+
+    __slots__ = ("_r",)
+
+    def __init__(self, result: Any) -> None:
+        self._r = result
+
+    def __getattr__(self, name: str) -> Any:
+        r = self._r
+        if name == "score":
+            return r.score_max
+        if name == "level":
+            return r.level_max
+        if name == "screened_in":
+            return r.screened_in_max
+        if name == "recidivism_rate":
+            return r.recidivism_rate_max
+        return getattr(r, name)
+
+
+class Evaluator:
+    """Runs one policy; built once per policy and reused for every report."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        layout = policy.layout
+        self._getters = [
+            tuple(
+                (name, layout.keys[name], FACTS[name], layout.keys.get(PRESENT + name))
+                for name in names
+            )
+            for names in layout.stratum_facts
+        ]
+        self._rules: dict[int, RuleDef] = {r.index: r for r in policy.rules}
+        self._predicates = {r.index: predicate(formula(r.when)) for r in policy.rules}
+        referenced = {name for r in policy.rules for name in r.reads}
+        self.referenced = frozenset(referenced)
+        self._indicators = tuple(
+            n.split(".", 1)[1] for n in referenced if n.startswith("indicators.")
+        )
+        self._tri_fields = tuple(
+            n for n in referenced if FACTS[n].raises_risk and not n.startswith("indicators.")
+        )
+        self._instruments = tuple(
+            sorted({n.split(".")[1] for n in referenced if n.startswith("instruments.")})
+        )
+        self.reads_model = any(n.startswith("model.") for n in referenced)
+        self.allow_downgrade = policy.meta.allow_downgrade
+
+    # -- running ----------------------------------------------------------------------
+
+    def needs_max_world(self, ctx: FactContext) -> bool:
+        answers = ctx.answers
+        if any(answers[i] == "unknown" for i in self._indicators):
+            return True
+        for name in self._tri_fields:
+            if FACTS[name].get(ctx) == "unknown":
+                return True
+        for iid in self._instruments:
+            r = ctx.instruments[iid]
+            if r.score != r.score_max or r.level != r.level_max:
+                return True
+        return False
+
+    def max_context(self, ctx: FactContext, model: Any = None) -> FactContext:
+        answers = {k: ("yes" if v == "unknown" else v) for k, v in ctx.answers.items()}
+        instruments = {k: _MaxResult(v) for k, v in ctx.instruments.items()}
+        return FactContext(
+            ctx.report,
+            answers,
+            ctx.intimate,
+            instruments,
+            model if model is not None else ctx.model,
+            None,
+        )
+
+    def run(
+        self,
+        ctx: FactContext,
+        judgement: Judgement | None,
+        *,
+        maxed: bool = False,
+        level_max: str | None = None,
+    ) -> World:
+        world = World()
+        world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
+        derived: dict[str, Any] = {
+            "decision.level": world.level,
+            "decision.level_max": level_max or world.level,
+            "decision.priority": world.priority,
+            "flags": world.flags,
+        }
+        ctx = FactContext(
+            ctx.report, ctx.answers, ctx.intimate, ctx.instruments, ctx.model, derived
+        )
+        engine = self.policy.engine()
+        rules = self._rules
+        for stratum, getters in enumerate(self._getters):
+            derived["decision.level"] = world.level
+            if level_max is None:
+                derived["decision.level_max"] = world.level
+            derived["decision.priority"] = world.priority
+            values: dict[str, Any] = {}
+            fact: dict[str, Any] = {CATCH_ALL: 1}
+            for name, key, spec, present in getters:
+                value = spec.get(ctx)
+                if maxed and value == "unknown" and spec.raises_risk:
+                    value = "yes"
+                values[name] = value
+                if value is not MISSING:
+                    fact[key] = value
+                if present is not None:
+                    fact[present] = 0 if value is MISSING else 1
+            fired = self._fire(engine, stratum, fact, values)
+            for index in sorted(fired):
+                rule = rules[index]
+                world.fired.append(index)
+                world.reads[index] = {
+                    n: None if values[n] is MISSING else values[n] for n in sorted(rule.reads)
+                }
+                self._apply(world, index, rule)
+            world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
+        return world
+
+    def _fire(
+        self, engine: Any, stratum: int, fact: dict[str, Any], values: dict[str, Any]
+    ) -> set[int]:
+        return engine.fire(stratum, json.dumps(fact, separators=(",", ":")))  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _apply(world: World, index: int, rule: RuleDef) -> None:
+        then = rule.then
+        raised_level = raised_priority = None
+        if then.level and _LEVEL_RANK[then.level] > _LEVEL_RANK[world.rules_level]:
+            raised_level = (world.rules_level, then.level)
+            world.rules_level = then.level
+        if then.priority and _PRIORITY_RANK[then.priority] > _PRIORITY_RANK[world.priority]:
+            raised_priority = (world.priority, then.priority)
+            world.priority = then.priority
+        added = tuple(f for f in then.flags if f not in world.flags)
+        world.flags.update(then.flags)
+        world.changes[index] = (raised_level, raised_priority, added)
+
+    # -- explaining ---------------------------------------------------------------------
+
+    def trace(self, world: World) -> list[dict[str, Any]]:
+        """One entry per fired rule, in the order they applied."""
+        out = []
+        strata = self.policy.strata
+        for index in world.fired:
+            rule = self._rules[index]
+            then = rule.then
+            raised_level, raised_priority, added = world.changes[index]
+            out.append(
+                {
+                    "rule": rule.id,
+                    "stratum": strata[index],
+                    "description": rule.description,
+                    "source": rule.source,
+                    "read": world.reads[index],
+                    "level": then.level,
+                    "priority": then.priority,
+                    "flags": then.flags,
+                    "note": then.note,
+                    "raised_level": raised_level,
+                    "raised_priority": raised_priority,
+                    "added_flags": added,
+                    "lead": then.lead,
+                    "co_handlers": then.co_handlers,
+                    "tasks": tuple(t.action for t in then.tasks),
+                }
+            )
+        return out
+
+    def _flip_instrument(self, iid: str, result: Any, number: str) -> dict[str, Any] | None:
+        """The instrument's facts had one more unanswered item been answered yes."""
+        instrument = INSTRUMENTS[iid]
+        item = instrument.item(number)
+        base = f"instruments.{iid}"
+        if iid == "lethality_screen":
+            yes = {*result.yes, number}
+            version = self.policy.meta.instrument_options.get(iid, {}).get("version", "lap-1")
+            triggers = {"1", "2", "3"} | ({"5"} if version == "lap-2.0" else set())
+            group_b = sum(1 for n in yes if n not in {"1", "2", "3"})
+            screened = bool(triggers & yes) or group_b >= 4 or result.screened_in
+            return {
+                f"{base}.score": result.score + 1,
+                f"{base}.screened_in": screened,
+                f"{base}.level": "screened_in" if screened else "not_screened_in",
+            }
+        weight = item.weight
+        if iid == "danger_assessment" and number == "3" and "3a" in result.yes:
+            weight = 0  # "never lived together" voids item 3
+        if weight <= 0:
+            return None
+        score = result.score + weight
+        level = instrument.level_of(score)  # type: ignore[attr-defined]
+        out = {f"{base}.score": score, f"{base}.level": level}
+        if iid == "odara":
+            out[f"{base}.recidivism_rate"] = instrument.rates[level]  # type: ignore[attr-defined]
+        return out
+
+    def _candidates(
+        self, rule: RuleDef, ctx: FactContext, cache: dict[str, Any]
+    ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        """(gap fact, fact values had it been answered yes) for each unknown the rule reads."""
+        out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+        for name in rule.reads:
+            spec = FACTS[name]
+            if spec.derived:
+                continue
+            if name.startswith("instruments."):
+                iid = name.split(".")[1]
+                flips = cache.get(iid)
+                if flips is None:
+                    flips = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
+                out.extend(flips)
+            elif spec.raises_risk and spec.get(ctx) == "unknown":
+                out.append((_AGE_FACTS.get(name, name), ((name, "yes"),)))
+        return out
+
+    def _instrument_candidates(
+        self, iid: str, result: Any
+    ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        instrument = INSTRUMENTS[iid]
+        out = []
+        for number in result.unknown:
+            flips = self._flip_instrument(iid, result, number)
+            if flips is None:
+                continue
+            item = instrument.item(number)
+            fact = (
+                f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
+            )
+            out.append((fact, tuple(sorted(flips.items()))))
+        return out
+
+    def gaps(self, actual: World, maxw: World, ctx: FactContext) -> list[dict[str, Any]]:
+        """Every unanswered question that could change the decision, most decisive first."""
+        in_actual, in_max = set(actual.fired), set(maxw.fired)
+        lost_flags = actual.flags - maxw.flags
+        derived = {
+            "decision.level": actual.level,
+            "decision.level_max": maxw.level,
+            "decision.priority": actual.priority,
+            "flags": actual.flags,
+        }
+        now = FactContext(
+            ctx.report, ctx.answers, ctx.intimate, ctx.instruments, ctx.model, derived
+        )
+        found: dict[str, dict[Any, Any]] = {}
+        cache: dict[str, Any] = {}
+        for index in sorted(in_actual ^ in_max):
+            rule = self._rules[index]
+            then = rule.then
+            fired_now = index in in_actual
+            values = {name: FACTS[name].get(now) for name in rule.reads}
+            pred = self._predicates[index]
+            memo: dict[Any, bool] = {}
+            raises = (
+                then.level
+                if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
+                else None
+            )
+            adds = {f for f in then.flags if f not in actual.flags}
+            removes = {f for f in then.flags if f in lost_flags}
+            for name, flips in self._candidates(rule, ctx, cache):
+                alone = memo.get(flips)
+                if alone is None:
+                    alone = memo[flips] = pred({**values, **dict(flips)}) != fired_now
+                entry = found.get(name)
+                if entry is None:
+                    entry = found[name] = {
+                        "rules": set(),
+                        True: [None, set(), set()],
+                        False: [None, set(), set()],
+                    }
+                entry["rules"].add(rule.id)
+                effect = entry[alone]
+                if not fired_now:
+                    if raises and (
+                        effect[0] is None or _LEVEL_RANK[raises] > _LEVEL_RANK[effect[0]]
+                    ):
+                        effect[0] = raises
+                    effect[1] |= adds
+                else:
+                    effect[2] |= removes
+        gaps = []
+        for name, e in found.items():
+            (solo_level, solo_add, solo_remove), (joint_level, joint_add, _) = e[True], e[False]
+            if (
+                joint_level is not None
+                and solo_level is not None
+                and (_LEVEL_RANK[joint_level] <= _LEVEL_RANK[solo_level])
+            ):
+                joint_level = None
+            gaps.append(
+                {
+                    "fact": name,
+                    "alone": bool(solo_level or solo_add or solo_remove),
+                    "could_raise_level_to": solo_level,
+                    "could_add_flags": tuple(sorted(solo_add)),
+                    "could_remove_flags": tuple(sorted(solo_remove)),
+                    "jointly_raise_level_to": joint_level,
+                    "jointly_add_flags": tuple(sorted(joint_add - solo_add)),
+                    "rules": tuple(sorted(e["rules"])),
+                }
+            )
+
+        def rank(level: str | None) -> int:
+            return -1 if level is None else _LEVEL_RANK[level]
+
+        def decisive(g: dict[str, Any]) -> tuple[Any, ...]:
+            return (
+                not g["alone"],
+                -rank(g["could_raise_level_to"]),
+                -len(SAFETY_FLAGS.intersection(g["could_add_flags"])),
+                -len(g["could_add_flags"]) - len(g["could_remove_flags"]),
+                -rank(g["jointly_raise_level_to"]),
+                -len(SAFETY_FLAGS.intersection(g["jointly_add_flags"])),
+                -len(g["rules"]),
+                g["fact"],
+            )
+
+        gaps.sort(key=decisive)
+        return gaps

@@ -1,0 +1,603 @@
+"""The facts a rule may test: their names, types, domains, and where they come from.
+
+A fact has a dotted name (``indicators.strangulation``, ``victim.age``,
+``instruments.dash.level``) and a kind:
+
+- ``tri``: yes / no / unknown. Always present; "unknown" is a value.
+- ``bool``: true / false. Always present.
+- ``int`` / ``float``: numbers within a domain; may be missing.
+- ``enum``: one of a list of codes; may be missing. ``ordered`` enums also
+  compare with < and >.
+- ``code``: free text code (e.g. a street); equality only; may be missing.
+
+A comparison with a missing value is false; test ``exists`` to ask whether
+a value was given. Derived facts (``decision.*``, ``flags.*``) are only
+available to rules that run after every rule that can change them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..risk import INSTRUMENTS
+from ..vocab import (
+    CASE_TYPES,
+    FLAGS,
+    GENDERS,
+    INDICATORS,
+    LEVELS,
+    PRIORITIES,
+    RELATIONSHIPS,
+    SOURCES,
+)
+
+__all__ = ["FACTS", "MISSING", "Fact", "FactContext", "fact_names"]
+
+Kind = Literal["tri", "bool", "int", "float", "enum", "code"]
+MISSING: Any = object()
+
+MINOR_AGE = 18  # 未成年人: under 18 (Civil Code Art. 17)
+ELDERLY_AGE = 60  # 老年人: 60 and over (Law on the Rights and Interests of the Elderly, Art. 2)
+
+
+@dataclass(frozen=True)
+class FactContext:
+    """What facts are read from for one evaluation."""
+
+    report: Any  # triage.Report
+    answers: Mapping[str, str]  # every indicator -> yes/no/unknown
+    intimate: str  # yes/no/unknown: abuser is a current or former intimate partner
+    instruments: Mapping[str, Any]  # instrument id -> result
+    model: Any = None  # model output or None
+    derived: Mapping[str, Any] | None = None  # decision.* and flags.* at this point
+
+
+@dataclass(frozen=True)
+class Fact:
+    name: str
+    kind: Kind
+    get: Callable[[FactContext], Any]
+    zh: str
+    en: str
+    values: tuple[str, ...] = ()
+    ordered: bool = False
+    optional: bool = False
+    lo: float | None = None
+    hi: float | None = None
+    derived: bool = False
+    raises_risk: bool = False  # unknown may hide a yes that raises risk
+
+    @property
+    def operators(self) -> tuple[str, ...]:
+        ops: tuple[str, ...]
+        if self.kind in ("tri", "bool"):
+            ops = ("==", "!=", "in", "not_in")
+        elif self.kind in ("int", "float") or (self.kind == "enum" and self.ordered):
+            ops = ("==", "!=", "<", "<=", ">", ">=", "in", "not_in")
+        else:
+            ops = ("==", "!=", "in", "not_in")
+        return (*ops, "exists") if self.optional else ops
+
+    def domain(self) -> tuple[str, ...]:
+        if self.kind == "tri":
+            return ("yes", "no", "unknown")
+        return self.values
+
+
+Getter = Callable[[FactContext], Any]
+
+
+def _answer(code: str) -> Getter:
+    return lambda c: c.answers[code]
+
+
+def _victim_tri(name: str) -> Getter:
+    return lambda c: _tri(getattr(c.report.victim, name))
+
+
+def _history(name: str) -> Getter:
+    return lambda c: _opt(getattr(c.report.history, name))
+
+
+def _request(name: str) -> Getter:
+    return lambda c: _tri(getattr(c.report.requests, name))
+
+
+def _consent(name: str) -> Getter:
+    return lambda c: _tri(getattr(c.report.consent, name))
+
+
+def _instrument(iid: str, attribute: str) -> Getter:
+    return lambda c: getattr(c.instruments[iid], attribute)
+
+
+def _unknown_items(iid: str) -> Getter:
+    return lambda c: len(c.instruments[iid].unknown)
+
+
+def _derived(name: str) -> Getter:
+    def get(c: FactContext) -> Any:
+        assert c.derived is not None, "derived facts are read only while a policy runs"
+        return c.derived[name]
+
+    return get
+
+
+def _flag(code: str) -> Getter:
+    def get(c: FactContext) -> Any:
+        assert c.derived is not None, "derived facts are read only while a policy runs"
+        return code in c.derived["flags"]
+
+    return get
+
+
+def _could_rise(c: FactContext) -> Any:
+    assert c.derived is not None, "derived facts are read only while a policy runs"
+    return c.derived["decision.level_max"] != c.derived["decision.level"]
+
+
+def _tri(value: bool | None) -> str:
+    return "unknown" if value is None else "yes" if value else "no"
+
+
+def _opt(value: Any) -> Any:
+    return MISSING if value is None else value
+
+
+def _age_band(age: int | None, test: Callable[[int], bool]) -> str:
+    return "unknown" if age is None else "yes" if test(age) else "no"
+
+
+def _build() -> dict[str, Fact]:
+    facts: list[Fact] = []
+    add = facts.append
+    add(
+        Fact(
+            "source",
+            "enum",
+            lambda c: c.report.source,
+            "案源渠道",
+            "source channel",
+            values=SOURCES.codes,
+        )
+    )
+    add(
+        Fact(
+            "case_type",
+            "enum",
+            lambda c: c.report.case_type,
+            "案件类型",
+            "case type",
+            values=CASE_TYPES.codes,
+        )
+    )
+    for code in INDICATORS.codes:
+        term = INDICATORS[code]
+        add(
+            Fact(
+                f"indicators.{code}",
+                "tri",
+                _answer(code),
+                term.zh,
+                term.en,
+                raises_risk=True,
+            )
+        )
+    add(
+        Fact(
+            "victim.age",
+            "int",
+            lambda c: _opt(c.report.victim.age),
+            "受害人年龄",
+            "victim age",
+            optional=True,
+            lo=0,
+            hi=120,
+        )
+    )
+    add(
+        Fact(
+            "victim.gender",
+            "enum",
+            lambda c: _opt(c.report.victim.gender),
+            "受害人性别",
+            "victim gender",
+            values=GENDERS.codes,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "victim.minor",
+            "tri",
+            lambda c: _age_band(c.report.victim.age, lambda a: a < MINOR_AGE),
+            "受害人未满18岁",
+            "victim is under 18",
+            raises_risk=True,
+        )
+    )
+    add(
+        Fact(
+            "victim.elderly",
+            "tri",
+            lambda c: _age_band(c.report.victim.age, lambda a: a >= ELDERLY_AGE),
+            "受害人60岁以上",
+            "victim is 60 or older",
+            raises_risk=True,
+        )
+    )
+    for name, zh, en in (
+        ("pregnant", "受害人怀孕", "victim is pregnant"),
+        ("disability", "受害人有残疾", "victim has a disability"),
+        ("lacks_capacity", "受害人无或限制民事行为能力", "victim lacks full civil capacity"),
+    ):
+        add(
+            Fact(
+                f"victim.{name}",
+                "tri",
+                _victim_tri(name),
+                zh,
+                en,
+                raises_risk=True,
+            )
+        )
+    add(
+        Fact(
+            "abuser.age",
+            "int",
+            lambda c: _opt(c.report.abuser.age),
+            "施暴者年龄",
+            "abuser age",
+            optional=True,
+            lo=0,
+            hi=120,
+        )
+    )
+    add(
+        Fact(
+            "abuser.gender",
+            "enum",
+            lambda c: _opt(c.report.abuser.gender),
+            "施暴者性别",
+            "abuser gender",
+            values=GENDERS.codes,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "abuser.relationship",
+            "enum",
+            lambda c: _opt(c.report.abuser.relationship),
+            "与受害人关系",
+            "relationship",
+            values=RELATIONSHIPS.codes,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "abuser.intimate",
+            "tri",
+            lambda c: c.intimate,
+            "现任或前任亲密伴侣",
+            "current or former intimate partner",
+        )
+    )
+    add(
+        Fact(
+            "children.count",
+            "int",
+            lambda c: _opt(c.report.children.count),
+            "子女数",
+            "number of children",
+            optional=True,
+            lo=0,
+            hi=1000,
+        )
+    )
+    add(
+        Fact(
+            "children.minors_exposed",
+            "tri",
+            lambda c: _tri(c.report.children.minors_exposed),
+            "未成年子女目睹或卷入",
+            "minors exposed",
+            raises_risk=True,
+        )
+    )
+    for name, zh, en in (
+        ("police_calls_12m", "过去12个月报警次数", "police calls in past 12 months"),
+        ("prior_protection_orders", "既往人身安全保护令数", "prior protection orders"),
+        ("protection_order_violations", "违反保护令次数", "protection-order violations"),
+    ):
+        add(
+            Fact(
+                f"history.{name}",
+                "int",
+                _history(name),
+                zh,
+                en,
+                optional=True,
+                lo=0,
+                hi=1000,
+            )
+        )
+    for name, zh, en in (
+        ("protection_order", "申请人身安全保护令", "asks for a protection order"),
+        ("shelter", "请求庇护", "asks for shelter"),
+        ("mediation", "请求调解", "asks for mediation"),
+    ):
+        add(
+            Fact(
+                f"requests.{name}",
+                "tri",
+                _request(name),
+                zh,
+                en,
+            )
+        )
+    for name, zh, en in (
+        ("share_with_agencies", "同意与其他部门共享信息", "consents to sharing with agencies"),
+        ("referral", "同意转介", "consents to referral"),
+    ):
+        add(
+            Fact(
+                f"consent.{name}",
+                "tri",
+                _consent(name),
+                zh,
+                en,
+            )
+        )
+    add(
+        Fact(
+            "location.street",
+            "code",
+            lambda c: _opt(c.report.location.street),
+            "街道",
+            "street",
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "professional_judgement.level",
+            "enum",
+            lambda c: _opt(
+                c.report.professional_judgement.level if c.report.professional_judgement else None
+            ),
+            "专业判断等级",
+            "professional judgement level",
+            values=LEVELS.codes,
+            ordered=True,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "professional_judgement.believes_lethal",
+            "tri",
+            lambda c: _tri(
+                c.report.professional_judgement.believes_lethal
+                if c.report.professional_judgement
+                else None
+            ),
+            "评估人员认为可能致命",
+            "assessor believes it potentially lethal",
+        )
+    )
+    add(
+        Fact(
+            "report.unknown_indicators",
+            "int",
+            lambda c: sum(1 for v in c.answers.values() if v == "unknown"),
+            "未回答的风险指标数",
+            "unanswered indicators",
+            lo=0,
+            hi=len(INDICATORS),
+        )
+    )
+    add(
+        Fact(
+            "report.yes_indicators",
+            "int",
+            lambda c: sum(1 for v in c.answers.values() if v == "yes"),
+            "回答为是的风险指标数",
+            "indicators answered yes",
+            lo=0,
+            hi=len(INDICATORS),
+        )
+    )
+    for iid, instrument in INSTRUMENTS.items():
+        weights = [item.weight for item in instrument.items]
+        lo = sum(w for w in weights if w < 0)
+        hi = sum(w for w in weights if w > 0)
+        base = f"instruments.{iid}"
+        name_zh, name_en = instrument.name_zh, instrument.name_en
+        add(
+            Fact(
+                f"{base}.score",
+                "int",
+                _instrument(iid, "score"),
+                f"{name_zh}得分",
+                f"{name_en} score",
+                lo=lo,
+                hi=hi,
+            )
+        )
+        add(
+            Fact(
+                f"{base}.score_max",
+                "int",
+                _instrument(iid, "score_max"),
+                f"{name_zh}最高可能得分",
+                f"{name_en} highest possible score",
+                lo=lo,
+                hi=hi,
+            )
+        )
+        add(
+            Fact(
+                f"{base}.level",
+                "enum",
+                _instrument(iid, "level"),
+                f"{name_zh}等级",
+                f"{name_en} level",
+                values=instrument.levels,
+                ordered=True,
+            )
+        )
+        add(
+            Fact(
+                f"{base}.level_max",
+                "enum",
+                _instrument(iid, "level_max"),
+                f"{name_zh}最高可能等级",
+                f"{name_en} highest possible level",
+                values=instrument.levels,
+                ordered=True,
+            )
+        )
+        add(
+            Fact(
+                f"{base}.applies",
+                "bool",
+                _instrument(iid, "applies"),
+                f"{name_zh}适用",
+                f"{name_en} applies",
+            )
+        )
+        add(
+            Fact(
+                f"{base}.unknown_count",
+                "int",
+                _unknown_items(iid),
+                f"{name_zh}未回答题数",
+                f"{name_en} unanswered items",
+                lo=0,
+                hi=len(instrument.items),
+            )
+        )
+    add(
+        Fact(
+            "instruments.lethality_screen.screened_in",
+            "bool",
+            lambda c: c.instruments["lethality_screen"].screened_in,
+            "致命性筛查阳性",
+            "Lethality Screen screened in",
+        )
+    )
+    add(
+        Fact(
+            "instruments.lethality_screen.screened_in_max",
+            "bool",
+            lambda c: c.instruments["lethality_screen"].screened_in_max,
+            "致命性筛查可能阳性",
+            "Lethality Screen could screen in",
+        )
+    )
+    add(
+        Fact(
+            "instruments.odara.recidivism_rate",
+            "float",
+            lambda c: c.instruments["odara"].recidivism_rate,
+            "ODARA 再犯率",
+            "ODARA recidivism rate",
+            lo=0,
+            hi=1,
+        )
+    )
+    add(
+        Fact(
+            "model.probability",
+            "float",
+            lambda c: _opt(c.model.probability if c.model else None),
+            "模型估计概率",
+            "model probability",
+            optional=True,
+            lo=0,
+            hi=1,
+        )
+    )
+    add(
+        Fact(
+            "model.band",
+            "enum",
+            lambda c: _opt(c.model.band if c.model else None),
+            "模型风险档",
+            "model band",
+            values=("low", "moderate", "high", "very_high"),
+            ordered=True,
+            optional=True,
+        )
+    )
+    # Derived: the decision as it stands when the reading rule runs.
+    add(
+        Fact(
+            "decision.level",
+            "enum",
+            _derived("decision.level"),
+            "当前风险等级",
+            "risk level",
+            values=LEVELS.codes,
+            ordered=True,
+            derived=True,
+        )
+    )
+    add(
+        Fact(
+            "decision.level_max",
+            "enum",
+            _derived("decision.level_max"),
+            "未知项全为是时的风险等级",
+            "risk level if every unknown were yes",
+            values=LEVELS.codes,
+            ordered=True,
+            derived=True,
+        )
+    )
+    add(
+        Fact(
+            "decision.level_could_rise",
+            "bool",
+            _could_rise,
+            "未知项可能提高风险等级",
+            "an unknown answer could raise the level",
+            derived=True,
+        )
+    )
+    add(
+        Fact(
+            "decision.priority",
+            "enum",
+            _derived("decision.priority"),
+            "当前优先级",
+            "priority",
+            values=PRIORITIES.codes,
+            ordered=True,
+            derived=True,
+        )
+    )
+    for code in FLAGS.codes:
+        term = FLAGS[code]
+        add(
+            Fact(
+                f"flags.{code}",
+                "bool",
+                _flag(code),
+                f"已标记：{term.zh}",
+                f"flagged: {term.en}",
+                derived=True,
+            )
+        )
+    return {fact.name: fact for fact in facts}
+
+
+FACTS: dict[str, Fact] = _build()
+
+
+def fact_names() -> tuple[str, ...]:
+    return tuple(FACTS)

@@ -1,0 +1,330 @@
+"""Loading a policy file: parse, validate everything, stratify, compile. All problems at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .._errors import Problem, RuleFileError
+from .._report_errors import translate
+from ._compile import CompileError, compile_rule, formula, make_keys, pack, satisfiable
+from ._facts import FACTS
+from ._ir import Meta, RuleDef, Task, Then, reads
+from ._schema import PolicyFile
+from ._when import parse_when
+from ._yaml import KEY, MAX_FILE_BYTES, Loaded, load_yaml
+
+__all__ = ["Compiled", "compile_policy_file", "read_source"]
+
+_LEVEL_WRITES = ("decision.level", "decision.level_max", "decision.level_could_rise")
+
+
+class Problems:
+    """Collects located problems for one file."""
+
+    def __init__(self, where: str, marks: dict[tuple[Any, ...], tuple[int, int]]) -> None:
+        self.where = where
+        self.marks = marks
+        self.items: list[Problem] = []
+
+    def locate(self, path: tuple[Any, ...]) -> tuple[int | None, int | None]:
+        p = path
+        while True:
+            if p in self.marks:
+                return self.marks[p]
+            if not p:
+                return None, None
+            p = p[:-1]
+
+    def add(
+        self, path: tuple[Any, ...], code: str, en: str, zh: str, suggestion: str | None = None
+    ) -> None:
+        line, col = self.locate(path)
+        self.items.append(
+            Problem(self.where, code, en, zh, line=line, col=col, suggestion=suggestion)
+        )
+
+    def raise_if_any(self, what: str = "policy") -> None:
+        if self.items:
+            ordered = sorted(set(self.items), key=lambda p: (p.line or 0, p.col or 0, p.code))
+            noun = "problem" if len(ordered) == 1 else "problems"
+            raise RuleFileError(
+                f"{self.where}: invalid {what}, {len(ordered)} {noun}", tuple(ordered)
+            )
+
+
+def read_source(source: str | Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
+    """The bytes of a policy file and a name for messages; refuses oversized files unread."""
+    if isinstance(source, bytes):
+        return source, "<policy>"
+    path = Path(source)
+    where = str(source)
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise RuleFileError(
+            f"{where}: not found", (Problem(where, "not-found", "file not found", "找不到文件"),)
+        ) from None
+    except IsADirectoryError:
+        raise RuleFileError(
+            f"{where}: is a directory",
+            (Problem(where, "not-a-file", "is a directory, not a file", "是目录而不是文件"),),
+        ) from None
+    except OSError:
+        raise RuleFileError(
+            f"{where}: unreadable",
+            (Problem(where, "unreadable", "file cannot be read", "无法读取文件"),),
+        ) from None
+    if len(data) > max_bytes:
+        raise RuleFileError(
+            f"{where}: too large",
+            (
+                Problem(
+                    where,
+                    "file-too-large",
+                    f"larger than {max_bytes} bytes",
+                    f"超过 {max_bytes} 字节",
+                ),
+            ),
+        )
+    return data, where
+
+
+class Compiled:
+    """A validated, stratified, compiled policy (without an engine yet)."""
+
+    def __init__(
+        self,
+        meta: Meta,
+        rules: tuple[RuleDef, ...],
+        strata: tuple[int, ...],
+        layout: Any,
+        loaded: Loaded,
+        where: str,
+        extra: dict[str, Any],
+    ) -> None:
+        self.meta = meta
+        self.rules = rules
+        self.strata = strata  # stratum of each rule, by index
+        self.layout = layout
+        self.sha256 = loaded.sha256
+        self.size = loaded.size
+        self.where = where
+        self.extra = extra
+
+
+def _structure(loaded: Loaded, problems: Problems) -> PolicyFile | None:
+    value = loaded.value
+    if not isinstance(value, dict):
+        problems.add(
+            (),
+            "bad-structure",
+            "a policy file is a mapping with 'policy' and 'rules'",
+            "策略文件应为包含 policy 和 rules 的映射",
+        )
+        return None
+    try:
+        return PolicyFile.model_validate(value)
+    except ValidationError as exc:
+        for loc, code, en, zh, hint in translate(exc, PolicyFile):
+            if code == "unknown-field":
+                loc = (*loc, KEY)
+            if loc and loc[-1] == "when" and code != "missing":
+                continue  # reported with more precision below
+            problems.add(loc, code, en, zh, hint)
+        return None
+
+
+def _strata(rules: list[RuleDef], problems: Problems) -> tuple[int, ...]:
+    writers: dict[str, list[int]] = {}
+    for rule in rules:
+        for name in _writes(rule.then):
+            writers.setdefault(name, []).append(rule.index)
+    deps = {
+        rule.index: sorted({w for name in rule.reads if name in writers for w in writers[name]})
+        for rule in rules
+    }
+    stratum = {rule.index: 0 for rule in rules}
+    limit = len(rules) + 1
+    for _ in range(limit):
+        changed = False
+        for rule in rules:
+            want = max((stratum[d] + 1 for d in deps[rule.index]), default=0)
+            if want > stratum[rule.index]:
+                stratum[rule.index] = min(want, limit + 1)
+                changed = True
+        if not changed:
+            break
+    by_index = {rule.index: rule for rule in rules}
+    cyclic = [i for i, s in stratum.items() if s > len(rules)]
+    for i in cyclic:
+        rule = by_index[i]
+        loop = [by_index[d].id for d in deps[i] if d in cyclic]
+        problems.add(
+            ("rules", i, "when"),
+            "cycle",
+            f"rule '{rule.id}' depends on its own outcome (through {', '.join(loop)}); "
+            "base it on the underlying facts instead",
+            f"规则 '{rule.id}' 依赖于自身的结果（经由 {', '.join(loop)}），请改为依据原始事实",
+        )
+    used = sorted({s for s in stratum.values() if s <= len(rules)})
+    renumber = {s: n for n, s in enumerate(used)}
+    return tuple(renumber.get(stratum[r.index], 0) for r in rules)
+
+
+def _writes(then: Then) -> set[str]:
+    out: set[str] = set()
+    if then.level:
+        out.update(_LEVEL_WRITES)
+    if then.priority:
+        out.add("decision.priority")
+    out.update(f"flags.{f}" for f in then.flags)
+    return out
+
+
+def _then(raw: Any, parsed: Any) -> Then:
+    return Then(
+        level=parsed.level,
+        priority=parsed.priority,
+        flags=tuple(dict.fromkeys(parsed.flags)),
+        note=parsed.note.model_dump() if parsed.note else None,
+        lead=getattr(parsed, "lead", None),
+        co_handlers=tuple(getattr(parsed, "co_handlers", ()) or ()),
+        tasks=tuple(
+            Task(
+                department=t.department,
+                action=t.action,
+                due=t.due,
+                after=t.after,
+                basis=t.basis,
+                working_days=t.working_days,
+            )
+            for t in (getattr(parsed, "tasks", ()) or ())
+        ),
+        legal_duty=getattr(parsed, "legal_duty", None),
+    )
+
+
+def compile_policy_file(
+    source: str | Path | bytes, *, where: str | None = None, extra_checks: Any = None
+) -> Compiled:
+    """Validate and compile a policy; raise one RuleFileError listing every problem."""
+    data, name = read_source(source)
+    where = where or name
+    loaded = load_yaml(data, where)
+    problems = Problems(where, loaded.marks)
+    parsed = _structure(loaded, problems)
+    raw_rules = loaded.value.get("rules") if isinstance(loaded.value, dict) else None
+    rules: list[RuleDef] = []
+    seen: dict[str, int] = {}
+    for i, raw in enumerate(raw_rules if isinstance(raw_rules, list) else []):
+        if not isinstance(raw, dict):
+            if parsed is not None:
+                problems.add(("rules", i), "bad-structure", "a rule is a mapping", "规则应为映射")
+            continue
+        rid = raw.get("id")
+        if isinstance(rid, str):
+            if rid in seen:
+                line = problems.locate(("rules", seen[rid], "id"))[0]
+                problems.add(
+                    ("rules", i, "id"),
+                    "duplicate-rule-id",
+                    f"duplicate rule id '{rid}' (first at line {line})",
+                    f"规则编号 '{rid}' 重复（首次出现在第 {line} 行）",
+                )
+            else:
+                seen[rid] = i
+        if "when" not in raw:
+            continue  # the structure check reports the missing key
+
+        def report(path: tuple[Any, ...], code: str, en: str, zh: str, hint: str | None) -> None:
+            problems.add(path, code, en, zh, hint)
+
+        cond = parse_when(raw["when"], ("rules", i, "when"), report)
+        if cond is None or parsed is None:
+            continue
+        model = parsed.rules[i]
+        then = _then(raw.get("then"), model.then)
+        if not then.sets_anything():
+            problems.add(
+                ("rules", i, "then"),
+                "no-effect",
+                "the rule changes nothing: set a level, priority, flags, note or routing",
+                "规则没有任何效果：请设置等级、优先级、标记、备注或分派",
+            )
+        f = formula(cond)
+        if not satisfiable(f):
+            problems.add(
+                ("rules", i, "when"),
+                "never-fires",
+                "the rule can never fire: its conditions contradict each other",
+                "该规则永远不会触发：其条件相互矛盾",
+            )
+        line, col = problems.locate(("rules", i))
+        rules.append(
+            RuleDef(
+                index=i,
+                id=model.id,
+                description=model.description.model_dump(),
+                source=model.source,
+                when=cond,
+                then=then,
+                line=line or 0,
+                col=col or 0,
+                precedence=model.precedence,
+                reads=reads(cond),
+            )
+        )
+    if extra_checks is not None and parsed is not None:
+        extra_checks(parsed, rules, problems)
+    if parsed is None or problems.items:
+        problems.raise_if_any()
+        raise AssertionError("unreachable")  # pragma: no cover
+    strata = _strata(rules, problems)
+    problems.raise_if_any()
+    keys = make_keys(sorted({name for rule in rules for name in rule.reads}))
+    compiled_rules = []
+    for rule, stratum in zip(rules, strata, strict=True):
+        try:
+            compiled_rules.append((rule.index, stratum, compile_rule(rule.when, keys)))
+        except CompileError:
+            problems.add(
+                ("rules", rule.index, "when"),
+                "too-complex",
+                "the rule is too complex for the rule engine; split it into simpler rules",
+                "规则过于复杂，规则引擎无法执行，请拆分为更简单的规则",
+            )
+    problems.raise_if_any()
+    n_strata = max(strata, default=0) + 1
+    stratum_facts = [
+        tuple(sorted({n for r, s in zip(rules, strata, strict=True) if s == k for n in r.reads}))
+        for k in range(n_strata)
+    ]
+    try:
+        layout = pack(compiled_rules, n_strata, stratum_facts, keys)
+    except CompileError as exc:
+        problems.add(("rules",), "too-complex", str(exc), "规则读取的事实过多，规则引擎无法执行")
+        problems.raise_if_any()
+        raise AssertionError("unreachable") from exc  # pragma: no cover
+    m = parsed.policy
+    meta = Meta(
+        id=m.id,
+        version=m.version,
+        jurisdiction=m.jurisdiction,
+        effective_from=m.effective_from,
+        language=m.language,
+        timezone=m.timezone,
+        allow_downgrade=m.allow_downgrade,
+        title=m.title.model_dump() if m.title else None,
+        instrument_options={
+            "lethality_screen": {"version": m.instruments.lethality_screen.version}
+        },
+    )
+    return Compiled(meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed})
+
+
+def fact_exists(name: str) -> bool:
+    return name in FACTS

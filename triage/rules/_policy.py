@@ -1,0 +1,102 @@
+"""A loaded policy: validated rules, their strata, and the policy's own rule engine."""
+
+from __future__ import annotations
+
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ._durable import DurableEngine
+from ._ir import Meta, RuleDef
+from ._load import Compiled, compile_policy_file
+
+__all__ = ["DEFAULT_POLICY", "Policy", "load_policy"]
+
+DEFAULT_POLICY = "triage/rules/default/policy.yaml"
+
+
+class Policy:
+    """A validated policy file with its own compiled engine.
+
+    Policies are independent: two may be loaded and evaluated side by side in
+    one process. The engine is built on first use and freed by ``close()`` or
+    when the policy is garbage-collected.
+    """
+
+    def __init__(self, compiled: Compiled) -> None:
+        self._compiled = compiled
+        self.meta: Meta = compiled.meta
+        self.rules: tuple[RuleDef, ...] = compiled.rules
+        self.strata: tuple[int, ...] = compiled.strata
+        self.layout = compiled.layout
+        self.sha256: str = compiled.sha256
+        self.path: str = compiled.where
+        self.extra: dict[str, Any] = compiled.extra
+        self._engine: DurableEngine | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Policy {self.id} {self.version} sha256={self.sha256[:12]} rules={len(self.rules)}>"
+        )
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    @property
+    def version(self) -> str:
+        return self.meta.version
+
+    @property
+    def n_strata(self) -> int:
+        return len(self.layout.strata)
+
+    def rule(self, rule_id: str) -> RuleDef:
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        raise KeyError(rule_id)
+
+    def engine(self) -> DurableEngine:
+        """This policy's compiled engine (built once, on first use)."""
+        engine = self._engine
+        if engine is None or engine.closed:
+            with self._lock:
+                engine = self._engine
+                if engine is None or engine.closed:
+                    engine = DurableEngine(self.layout, self.sha256[:12])
+                    self._engine = engine
+        return engine
+
+    def close(self) -> None:
+        """Free the engine now instead of at garbage collection."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.close()
+                self._engine = None
+
+    def summary(self) -> str:
+        chunks = sum(len(s) for s in self.layout.strata)
+        return (
+            f"policy {self.id} {self.version} ({self.meta.jurisdiction}): {len(self.rules)} rules "
+            f"in {self.n_strata} strata, {chunks} engine rulesets, sha256 {self.sha256}"
+        )
+
+
+def _default_bytes() -> bytes:
+    return resources.files("triage.rules").joinpath("default/policy.yaml").read_bytes()
+
+
+def load_policy(source: str | Path | bytes | Policy | None = None) -> Policy:
+    """Load and validate a policy file (the packaged default when ``source`` is None).
+
+    Raises:
+        RuleFileError: listing every problem as file:line:col with a message.
+    """
+    if isinstance(source, Policy):
+        return source
+    if source is None:
+        return Policy(compile_policy_file(_default_bytes(), where=DEFAULT_POLICY))
+    return Policy(compile_policy_file(source))

@@ -1,0 +1,264 @@
+"""Loading untrusted YAML safely, keeping the line and column of every value.
+
+Rule files and fixtures are data. This loader builds plain Python values
+(dict, list, str, int, float, bool, None, date) from the parser's event stream
+and refuses what data does not need: explicit tags (``!!python/object`` and
+friends), duplicate keys, aliases that expand beyond a size limit or refer to
+themselves, nesting beyond a depth limit, files beyond a size limit, and
+invalid UTF-8. It never constructs objects from tags and never runs code.
+
+``marks`` maps a path (a tuple of keys and list indexes) to the (line, col)
+of the value at that path; ``path + (KEY,)`` holds the mark of a mapping key.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .._errors import Problem, RuleFileError
+
+__all__ = ["KEY", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_FILE_BYTES", "Loaded", "load_yaml"]
+
+KEY = "<key>"
+MAX_FILE_BYTES = 2 << 20
+MAX_DEPTH = 48
+MAX_ALIAS_NODES = 50_000
+
+_Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCT = yaml.constructor.SafeConstructor()
+_ALLOWED = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+@dataclass(eq=False)
+class _Node:
+    kind: str  # "scalar" | "map" | "seq"
+    line: int
+    col: int
+    value: Any = None
+    items: list[Any] = field(default_factory=list)  # map: (key, key_line, key_col, node)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    value: Any
+    marks: dict[tuple[Any, ...], tuple[int, int]]
+    sha256: str
+    size: int
+
+
+def _fail(
+    path: str, code: str, en: str, zh: str, line: int | None = None, col: int | None = None
+) -> RuleFileError:
+    return RuleFileError(f"{path}: refused", (Problem(path, code, en, zh, line=line, col=col),))
+
+
+def _scalar(event: Any, where: str) -> Any:
+    line, col = event.start_mark.line + 1, event.start_mark.column + 1
+    if event.tag not in (None, "!"):
+        raise _fail(
+            where,
+            "yaml-tag",
+            "YAML tags are not allowed in rule files",
+            "规则文件中不允许使用 YAML 标签",
+            line,
+            col,
+        )
+    if not event.implicit[0]:
+        return event.value  # quoted: a string, whatever it looks like
+    tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
+    if tag not in _ALLOWED:
+        raise _fail(where, "yaml-tag", "unsupported YAML value", "不支持的 YAML 值", line, col)
+    node = yaml.ScalarNode(tag, event.value)
+    value = _CONSTRUCT.construct_object(node)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _fail(where, "yaml-number", "numbers must be finite", "数值必须是有限数", line, col)
+    return value
+
+
+def _events(text: str, where: str) -> _Node | None:
+    """Build a node tree from parser events, refusing tags, depth and bad aliases."""
+    anchors: dict[str, _Node] = {}
+    stack: list[tuple[_Node, str | None, list[Any]]] = []
+    root: _Node | None = None
+    events = 0
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            events += 1
+            if events > 4 * MAX_ALIAS_NODES:
+                raise _fail(where, "yaml-too-large", "too many YAML nodes", "YAML 节点过多")
+            line = event.start_mark.line + 1 if event.start_mark else 0
+            col = event.start_mark.column + 1 if event.start_mark else 0
+            node: _Node | None = None
+            if isinstance(event, yaml.ScalarEvent):
+                node = _Node("scalar", line, col, value=_scalar(event, where))
+                node.value = (node.value, event.value)  # keep the raw text for keys
+                anchor = event.anchor
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise _fail(
+                        where,
+                        "yaml-alias",
+                        "an alias refers to an unknown or enclosing anchor",
+                        "别名指向未知或外层的锚点",
+                        line,
+                        col,
+                    )
+                node = anchors[event.anchor]
+                anchor = None
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                if event.tag not in (None, "!") and not event.implicit:
+                    raise _fail(
+                        where,
+                        "yaml-tag",
+                        "YAML tags are not allowed in rule files",
+                        "规则文件中不允许使用 YAML 标签",
+                        line,
+                        col,
+                    )
+                if len(stack) >= MAX_DEPTH:
+                    raise _fail(
+                        where,
+                        "yaml-too-deep",
+                        f"nested deeper than {MAX_DEPTH} levels",
+                        f"嵌套超过 {MAX_DEPTH} 层",
+                        line,
+                        col,
+                    )
+                kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+                stack.append((_Node(kind, line, col), event.anchor, []))
+                continue
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                node, anchor, pending = stack.pop()
+                if node.kind == "map":
+                    if len(pending) % 2:
+                        raise _fail(
+                            where, "yaml-syntax", "a key has no value", "键缺少值", line, col
+                        )
+                    for key_node, value_node in zip(pending[::2], pending[1::2], strict=True):
+                        if key_node.kind != "scalar":
+                            raise _fail(
+                                where,
+                                "yaml-key",
+                                "mapping keys must be plain text",
+                                "映射的键必须是纯文本",
+                                key_node.line,
+                                key_node.col,
+                            )
+                        node.items.append(
+                            (key_node.value[1], key_node.line, key_node.col, value_node)
+                        )
+                else:
+                    node.items = pending
+            else:
+                continue  # stream and document markers
+            if anchor:
+                anchors[anchor] = node
+            if stack:
+                stack[-1][2].append(node)
+            elif root is None:
+                root = node
+            else:
+                raise _fail(
+                    where,
+                    "yaml-documents",
+                    "a rule file holds one YAML document",
+                    "规则文件只能包含一个 YAML 文档",
+                    line,
+                    col,
+                )
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problem = exc.problem or "invalid YAML"
+        raise _fail(
+            where,
+            "yaml-syntax",
+            f"invalid YAML: {problem}",
+            "YAML 语法错误",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        ) from None
+    except yaml.YAMLError:
+        raise _fail(where, "yaml-syntax", "invalid YAML", "YAML 语法错误") from None
+    return root
+
+
+def _size(node: _Node, memo: dict[int, int]) -> int:
+    """Nodes after alias expansion, computed without expanding."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if node.kind == "scalar":
+        total = 1
+    elif node.kind == "map":
+        total = 1 + sum(1 + _size(v, memo) for _, _, _, v in node.items)
+    else:
+        total = 1 + sum(_size(v, memo) for v in node.items)
+    memo[key] = total
+    return total
+
+
+def _build(
+    node: _Node, path: tuple[Any, ...], marks: dict[tuple[Any, ...], tuple[int, int]], where: str
+) -> Any:
+    marks[path] = (node.line, node.col)
+    if node.kind == "scalar":
+        return node.value[0]
+    if node.kind == "seq":
+        return [_build(child, (*path, i), marks, where) for i, child in enumerate(node.items)]
+    out: dict[str, Any] = {}
+    for key, line, col, child in node.items:
+        if key in out:
+            raise _fail(
+                where, "duplicate-key", f"duplicate key '{key}'", f"重复的键 '{key}'", line, col
+            )
+        marks[(*path, key, KEY)] = (line, col)
+        out[key] = _build(child, (*path, key), marks, where)
+    return out
+
+
+def load_yaml(data: bytes, where: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
+    """Parse one YAML document of untrusted bytes into plain values and marks."""
+    import hashlib
+
+    if len(data) > max_bytes:
+        raise _fail(
+            where, "file-too-large", f"larger than {max_bytes} bytes", f"超过 {max_bytes} 字节"
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise _fail(
+            where, "encoding", "not valid UTF-8", "不是有效的 UTF-8 编码", line, col
+        ) from None
+    if "\x00" in text:
+        raise _fail(where, "encoding", "contains a NUL character", "包含 NUL 字符")
+    try:
+        root = _events(text, where)
+    except RecursionError:
+        raise _fail(where, "yaml-too-deep", "nested too deeply", "嵌套过深") from None
+    if root is None:
+        raise _fail(where, "empty", "the file is empty", "文件为空")
+    if _size(root, {}) > MAX_ALIAS_NODES:
+        raise _fail(
+            where,
+            "yaml-too-large",
+            f"more than {MAX_ALIAS_NODES} values once aliases are expanded",
+            f"展开别名后超过 {MAX_ALIAS_NODES} 个值",
+        )
+    marks: dict[tuple[Any, ...], tuple[int, int]] = {}
+    value = _build(root, (), marks, where)
+    return Loaded(value, marks, hashlib.sha256(data).hexdigest(), len(data))
