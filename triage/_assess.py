@@ -18,6 +18,7 @@ from ._report_errors import report_error
 from ._version import __version__
 from .risk import INSTRUMENTS
 from .risk._results import InstrumentResult
+from .routing import build_plan, fallback_plan
 from .rules._evaluate import Evaluator, Judgement
 from .rules._facts import FactContext
 from .rules._outcome import PolicyRef
@@ -158,10 +159,11 @@ class Triage:
         except EngineError:
             if self._on_error == "raise":
                 raise
-            return self._escalated(valid, answers, instruments, judgement, ref)
+            return self._escalated(policy, valid, answers, instruments, judgement, ref)
         level_max = world.level
         if maxw is not None and _RANK[maxw.level] > _RANK[level_max]:
             level_max = maxw.level
+        plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
         return Decision(
             report_id=valid.id,
             reported_at=valid.reported_at,
@@ -180,10 +182,12 @@ class Triage:
             information_gaps=gaps,
             professional_judgement=_record(judgement, world.rules_level, world.level),
             policy=ref,
+            routing=plan,
         )
 
     def _escalated(
         self,
+        policy: Policy,
         valid: Report,
         answers: Answers,
         instruments: dict[str, Any],
@@ -210,6 +214,7 @@ class Triage:
             instruments=instruments,
             derived_indicators=answers.derived,
             policy=ref,
+            routing=fallback_plan(policy, valid, level),
         )
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._normalise import Derivation
 from .risk import AnyInstrumentResult
+from .routing import RoutingPlan
 from .rules._outcome import Gap, PolicyRef, TraceEntry
 
 __all__ = ["Decision", "JudgementRecord", "ModelRef"]
@@ -61,7 +62,7 @@ class Decision(_Frozen):
     professional_judgement: JudgementRecord | None = None
     policy: PolicyRef
     model: ModelRef | None = None
-    routing: Any = None
+    routing: RoutingPlan | None = None
 
     def to_json(self, *, indent: int | None = None) -> str:
         """The decision as JSON; identical input gives identical bytes (apart from decided_at)."""

@@ -280,6 +280,10 @@ def explain(d: Decision, lang: str = "zh") -> str:
                 if zh
                 else f"  - ... and {more} more (see information_gaps in the decision)"
             )
+    if d.routing is not None:
+        from .routing import explain_routing
+
+        lines.extend(explain_routing(d.routing, lang))
     p = d.policy
     lines.append(
         f"{t('policy', lang)}{colon}{p.id} {p.version}（{p.jurisdiction}），sha256 {p.sha256}；"

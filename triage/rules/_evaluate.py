@@ -187,6 +187,9 @@ class Evaluator:
             world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
         return world
 
+    def rules_fired(self, world: World) -> list[RuleDef]:
+        return [self._rules[i] for i in world.fired]
+
     def _fire(
         self, engine: Any, stratum: int, fact: dict[str, Any], values: dict[str, Any]
     ) -> set[int]:

@@ -9,8 +9,9 @@ from pydantic import ValidationError
 
 from .._errors import Problem, RuleFileError
 from .._report_errors import translate
+from .._suggest import suggest
+from ..vocab import DEPARTMENTS
 from ._compile import CompileError, compile_rule, formula, make_keys, pack, satisfiable
-from ._facts import FACTS
 from ._ir import Meta, RuleDef, Task, Then, reads
 from ._schema import PolicyFile
 from ._when import parse_when
@@ -131,6 +132,9 @@ def _structure(loaded: Loaded, problems: Problems) -> PolicyFile | None:
     except ValidationError as exc:
         for loc, code, en, zh, hint in translate(exc, PolicyFile):
             if code == "unknown-field":
+                # Policy files are not report data: naming the stray key is safe and helps
+                # (an unquoted comma in a {flow: mapping} makes one).
+                en, zh = f"unknown field '{loc[-1]}'", f"未知字段 '{loc[-1]}'"
                 loc = (*loc, KEY)
             if loc and loc[-1] == "when" and code != "missing":
                 continue  # reported with more precision below
@@ -176,6 +180,7 @@ def _strata(rules: list[RuleDef], problems: Problems) -> tuple[int, ...]:
 
 
 def _writes(then: Then) -> set[str]:
+    # Routing (lead, co-handlers, tasks) is never read by rules, so it writes no fact.
     out: set[str] = set()
     if then.level:
         out.update(_LEVEL_WRITES)
@@ -206,6 +211,81 @@ def _then(raw: Any, parsed: Any) -> Then:
         ),
         legal_duty=getattr(parsed, "legal_duty", None),
     )
+
+
+def _routing_checks(parsed: PolicyFile, problems: Problems) -> None:
+    """Departments, actions and task references resolve; `after` chains do not loop."""
+    departments = [*DEPARTMENTS.codes, *parsed.departments]
+    actions = list(parsed.actions)
+    produced = {t.action for r in parsed.rules for t in r.then.tasks}
+
+    def department(code: str | None, path: tuple[Any, ...]) -> None:
+        if code is not None and code not in departments:
+            problems.add(
+                path,
+                "unknown-department",
+                f"unknown department '{code}'",
+                f"未知的部门 '{code}'",
+                suggest(code, departments),
+            )
+
+    department(parsed.schedule.default_lead, ("schedule", "default_lead"))
+    edges: dict[str, set[str]] = {}
+    for i, rule in enumerate(parsed.rules):
+        then = rule.then
+        base = ("rules", i, "then")
+        department(then.lead, (*base, "lead"))
+        for j, code in enumerate(then.co_handlers):
+            department(code, (*base, "co_handlers", j))
+        for j, task in enumerate(then.tasks):
+            at = (*base, "tasks", j)
+            if task.department != "lead":  # "lead": whichever department leads the case
+                department(task.department, (*at, "department"))
+            if task.action not in actions:
+                problems.add(
+                    (*at, "action"),
+                    "unknown-action",
+                    f"unknown action '{task.action}' (declare it under actions:)",
+                    f"未定义的任务 '{task.action}'（请在 actions 中声明）",
+                    suggest(task.action, actions),
+                )
+            if task.after is not None:
+                if task.after not in produced:
+                    problems.add(
+                        (*at, "after"),
+                        "unknown-task",
+                        f"no rule adds a task '{task.after}' to count from",
+                        f"没有规则添加可作为起算点的任务 '{task.after}'",
+                        suggest(task.after, sorted(produced)),
+                    )
+                edges.setdefault(task.action, set()).add(task.after)
+            if task.working_days and not task.due.endswith("d"):
+                problems.add(
+                    (*at, "working_days"),
+                    "bad-duration",
+                    "working days apply to deadlines in days",
+                    "工作日只适用于以天计的期限",
+                )
+    # A task counted (through others) from itself would have no deadline.
+    for start in edges:
+        seen: set[str] = set()
+        todo = list(edges.get(start, ()))
+        while todo:
+            nxt = todo.pop()
+            if nxt == start:
+                for i, rule in enumerate(parsed.rules):
+                    for j, task in enumerate(rule.then.tasks):
+                        if task.action == start and task.after is not None:
+                            problems.add(
+                                ("rules", i, "then", "tasks", j, "after"),
+                                "cycle",
+                                f"task '{start}' is counted from itself",
+                                f"任务 '{start}' 的期限循环依赖自身",
+                            )
+                break
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.extend(edges.get(nxt, ()))
 
 
 def compile_policy_file(
@@ -278,6 +358,8 @@ def compile_policy_file(
                 reads=reads(cond),
             )
         )
+    if parsed is not None:
+        _routing_checks(parsed, problems)
     if extra_checks is not None and parsed is not None:
         extra_checks(parsed, rules, problems)
     if parsed is None or problems.items:
@@ -324,7 +406,3 @@ def compile_policy_file(
         },
     )
     return Compiled(meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed})
-
-
-def fact_exists(name: str) -> bool:
-    return name in FACTS

@@ -42,6 +42,17 @@ class Policy:
         )
 
     @property
+    def routing(self) -> Any:
+        """The policy's routing configuration (departments, actions, schedule)."""
+        config = self.__dict__.get("_routing")
+        if config is None:
+            from ..routing import RoutingConfig
+
+            config = RoutingConfig.from_parsed(self.extra["parsed"], self.meta.timezone)
+            self.__dict__["_routing"] = config
+        return config
+
+    @property
     def id(self) -> str:
         return self.meta.id
 

@@ -81,11 +81,63 @@ class MetaModel(_Strict):
         return value
 
 
+Duration = Annotated[
+    str, Field(pattern=r"^[0-9]{1,6}[smhd]$", description="a duration such as 2s, 30m, 24h or 15d")
+]
+
+
+class TaskModel(_Strict):
+    department: Code
+    action: Code
+    due: Duration = Field(description="deadline, counted from reported_at or from `after`")
+    after: Code | None = Field(None, description="count from this other task's deadline")
+    basis: Annotated[str, Field(min_length=1, max_length=400)] | None = Field(
+        None, description="the law article or local rule the task implements"
+    )
+    working_days: bool | None = Field(None, description="count days as working days")
+
+
 class ThenModel(_Strict):
     level: LevelCode | None = Field(None, description="raise the risk level to at least this")
     priority: PriorityCode | None = Field(None, description="raise the priority to at least this")
     flags: Annotated[list[FlagCode], BeforeValidator(_listify)] = Field(default_factory=list)
     note: Bilingual | None = None
+    lead: Code | None = Field(None, description="the lead department (highest precedence wins)")
+    co_handlers: Annotated[list[Code], BeforeValidator(_listify)] = Field(default_factory=list)
+    tasks: list[TaskModel] = Field(default_factory=list)
+    legal_duty: Annotated[str, Field(min_length=1, max_length=400)] | None = Field(
+        None, description="a legal duty that lets this rule's tasks go ahead without consent"
+    )
+
+
+def _default_reassess() -> dict[str, str]:
+    # VioGén practice as recalled (72 h / 7 d / 30 d / 60 d); configurable here.
+    return {"extreme": "72h", "high": "7d", "medium": "30d", "standard": "60d"}
+
+
+class ScheduleModel(_Strict):
+    working_days: bool = Field(False, description="count day deadlines as working days")
+    weekend: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [6, 7], description="ISO weekday numbers that are not working days"
+    )
+    holidays: list[date] = Field(default_factory=list)
+    extra_workdays: list[date] = Field(
+        default_factory=list, description="weekend days worked instead of a holiday (调休)"
+    )
+    follow_ups: list[Duration] = Field(default_factory=lambda: ["15d", "30d", "45d", "60d"])
+    reassess: dict[LevelCode, Duration] = Field(default_factory=_default_reassess)
+    default_lead: Code = "governance"
+
+    @field_validator("reassess")
+    @classmethod
+    def _every_level(cls, value: dict[str, str]) -> dict[str, str]:
+        missing = [level for level in LEVELS.codes if level not in value]
+        if missing:
+            raise ValueError(
+                f"every level needs a review interval; missing {', '.join(missing)} / "
+                f"每个风险等级都需要复评期限"
+            )
+        return value
 
 
 class RuleModel(_Strict):
@@ -102,7 +154,14 @@ class RuleModel(_Strict):
 
 
 class PolicyFile(_Strict):
-    """A policy: metadata and an ordered list of rules."""
+    """A policy: metadata, the routing vocabulary and schedule, and an ordered list of rules."""
 
     policy: MetaModel
+    departments: dict[Code, Bilingual] = Field(
+        default_factory=dict, description="local departments, added to the nine standard ones"
+    )
+    actions: dict[Code, Bilingual] = Field(
+        default_factory=dict, description="task action codes with labels"
+    )
+    schedule: ScheduleModel = ScheduleModel()
     rules: Annotated[list[RuleModel], Field(min_length=1, max_length=2000)]

@@ -81,7 +81,9 @@ def _scalar(event: Any, where: str) -> Any:
     if tag not in _ALLOWED:
         raise _fail(where, "yaml-tag", "unsupported YAML value", "不支持的 YAML 值", line, col)
     node = yaml.ScalarNode(tag, event.value)
-    value = _CONSTRUCT.construct_object(node)
+    # The tag's own constructor, not construct_object: that one caches every node it
+    # sees in the shared constructor, which would grow with every file loaded.
+    value = _CONSTRUCT.yaml_constructors[tag](_CONSTRUCT, node)
     if isinstance(value, float) and not math.isfinite(value):
         raise _fail(where, "yaml-number", "numbers must be finite", "数值必须是有限数", line, col)
     return value
