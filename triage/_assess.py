@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -18,14 +19,14 @@ from ._report_errors import report_error
 from ._version import __version__
 from .risk import INSTRUMENTS
 from .risk._results import InstrumentResult
-from .routing import build_plan, fallback_plan
-from .rules._evaluate import Evaluator, Judgement
+from .routing import RoutingPlan, build_plan, fallback_plan
+from .rules._evaluate import Evaluator, Judgement, World
 from .rules._facts import FactContext
 from .rules._outcome import PolicyRef
 from .rules._policy import Policy, load_policy
 from .vocab import LEVELS
 
-__all__ = ["Triage", "assess", "score_instruments", "validate_report"]
+__all__ = ["Outcome", "Prepared", "Triage", "assess", "score_instruments", "validate_report"]
 
 Clock = Callable[[], datetime]
 OnError = Literal["raise", "escalate"]
@@ -90,6 +91,84 @@ def _record(judgement: Judgement | None, rules_level: str, final: str) -> Judgem
     )
 
 
+def _escalated_level(judgement: Judgement | None) -> str:
+    # The rules did not run: at least high, or the professional judgement if higher.
+    level = "high"
+    if judgement is not None and judgement.level and _RANK[judgement.level] > _RANK[level]:
+        level = judgement.level
+    return level
+
+
+class Prepared:
+    """A report validated and normalised once, to be decided under several policies."""
+
+    __slots__ = ("_maxed", "_scored", "answers", "matched", "plans", "report")
+
+    def __init__(self, report: Report | Mapping[str, Any]) -> None:
+        self.report = validate_report(report)
+        self.answers = normalise(self.report)
+        self._scored: dict[str, dict[str, InstrumentResult]] = {}
+        self._maxed: dict[int, FactContext] = {}
+        # Routing plans by `Evaluator.plan_key`: two policies whose rules ask for the
+        # same routing, under the same routing sections, get the same plan.
+        self.plans: dict[tuple[Any, ...], RoutingPlan] = {}
+        # What each policy stratum matched (see `Evaluator.run`), shared the same way.
+        self.matched: dict[Any, Any] = {}
+
+    def instruments(self, options: Mapping[str, Mapping[str, Any]]) -> dict[str, InstrumentResult]:
+        key = repr(sorted((k, sorted(v.items())) for k, v in options.items()))
+        scored = self._scored.get(key)
+        if scored is None:
+            scored = self._scored[key] = score_instruments(self.report, self.answers, options)
+        return scored
+
+    def max_context(self, evaluator: Evaluator, ctx: FactContext) -> FactContext:
+        """The max-world context of ``ctx``, built once per set of instrument results."""
+        key = id(ctx.instruments)  # a dict held in self._scored, so its id stays unique
+        maxed = self._maxed.get(key)
+        if maxed is None or maxed.model is not ctx.model:
+            maxed = self._maxed[key] = evaluator.max_context(ctx)
+        return maxed
+
+
+@dataclass
+class _Run:
+    """One report evaluated, before it is turned into a decision."""
+
+    policy: Policy
+    evaluator: Evaluator
+    report: Report
+    answers: Answers
+    instruments: dict[str, InstrumentResult]
+    ctx: FactContext
+    judgement: Judgement | None
+    world: World | None = None
+    maxw: World | None = None
+    failed: bool = False
+
+    @property
+    def level_max(self) -> str:
+        assert self.world is not None
+        if self.maxw is not None and _RANK[self.maxw.level] > _RANK[self.world.level]:
+            return self.maxw.level
+        return self.world.level
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The parts of a decision that policies are compared on."""
+
+    report_id: str
+    reported_at: datetime
+    status: str
+    risk_level: str
+    risk_level_max: str
+    priority: str
+    flags: tuple[str, ...]
+    routing: RoutingPlan
+    fired: tuple[str, ...]
+
+
 class Triage:
     """A reusable triage pipeline bound to one policy (the packaged default if none given).
 
@@ -135,34 +214,58 @@ class Triage:
             self._active = prepared
         return prepared[0]
 
-    def assess(self, report: Report | Mapping[str, Any]) -> Decision:
-        """Decide one report (a `Report` or a dict in the report JSON shape)."""
-        valid = validate_report(report)
+    def _run(self, report: Report | Mapping[str, Any] | Prepared, gaps: bool = True) -> _Run:
         policy, evaluator = self._active  # one policy version for the whole decision
-        answers = normalise(valid)
-        instruments = score_instruments(valid, answers, policy.meta.instrument_options)
+        prepared = report if isinstance(report, Prepared) else Prepared(report)
+        valid, answers = prepared.report, prepared.answers
+        instruments = prepared.instruments(policy.meta.instrument_options)
         ctx = FactContext(valid, answers.values, answers.intimate, instruments)
         judgement = _judgement(valid)
+        run = _Run(policy, evaluator, valid, answers, instruments, ctx, judgement)
+        try:
+            memo = prepared.matched
+            if evaluator.needs_max_world(ctx):
+                run.maxw = evaluator.run(
+                    prepared.max_context(evaluator, ctx),
+                    judgement,
+                    maxed=True,
+                    level_only=not gaps,
+                    record=False,
+                    memo=memo,
+                )
+            run.world = evaluator.run(
+                ctx,
+                judgement,
+                level_max=run.maxw.level if run.maxw else None,
+                record=gaps,
+                memo=memo,
+            )
+        except EngineError:
+            if self._on_error == "raise":
+                raise
+            run.failed = True
+        return run
+
+    def assess(self, report: Report | Mapping[str, Any]) -> Decision:
+        """Decide one report (a `Report` or a dict in the report JSON shape)."""
+        run = self._run(report)
+        policy, evaluator, valid, world, maxw = (
+            run.policy,
+            run.evaluator,
+            run.report,
+            run.world,
+            run.maxw,
+        )
         ref = PolicyRef(
             id=policy.id,
             version=policy.version,
             jurisdiction=policy.meta.jurisdiction,
             sha256=policy.sha256,
         )
-        try:
-            maxw = None
-            if evaluator.needs_max_world(ctx):
-                maxw = evaluator.run(evaluator.max_context(ctx), judgement, maxed=True)
-            world = evaluator.run(ctx, judgement, level_max=maxw.level if maxw else None)
-            trace = evaluator.trace(world)
-            gaps = evaluator.gaps(world, maxw, ctx) if maxw is not None else []
-        except EngineError:
-            if self._on_error == "raise":
-                raise
-            return self._escalated(policy, valid, answers, instruments, judgement, ref)
-        level_max = world.level
-        if maxw is not None and _RANK[maxw.level] > _RANK[level_max]:
-            level_max = maxw.level
+        if run.failed or world is None:
+            return self._escalated(policy, valid, run.answers, run.instruments, run.judgement, ref)
+        trace = evaluator.trace(world)
+        gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else []
         plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
         return Decision(
             report_id=valid.id,
@@ -172,17 +275,50 @@ class Triage:
             decided_at=self._clock(),
             library_version=__version__,
             risk_level=world.level,
-            risk_level_max=level_max,
+            risk_level_max=run.level_max,
             rules_level=world.rules_level,
             priority=world.priority,
             flags=tuple(sorted(world.flags)),
-            instruments=instruments,
-            derived_indicators=answers.derived,
+            instruments=run.instruments,
+            derived_indicators=run.answers.derived,
             trace=trace,
             information_gaps=gaps,
-            professional_judgement=_record(judgement, world.rules_level, world.level),
+            professional_judgement=_record(run.judgement, world.rules_level, world.level),
             policy=ref,
             routing=plan,
+        )
+
+    def outcome(self, report: Report | Mapping[str, Any] | Prepared) -> Outcome:
+        """What the decision would say, without its trace and gaps (for comparing policies).
+
+        Level, priority, flags and routing are exactly those of `assess`.
+        """
+        prepared = report if isinstance(report, Prepared) else Prepared(report)
+        run = self._run(prepared, gaps=False)
+        valid, world = run.report, run.world
+        if run.failed or world is None:
+            level = _escalated_level(run.judgement)
+            plan = fallback_plan(run.policy, valid, level)
+            return Outcome(
+                valid.id, valid.reported_at, "engine_error", level, "extreme", "P1", (), plan, ()
+            )
+        key = run.evaluator.plan_key(world)
+        shared = prepared.plans.get(key)
+        if shared is None:
+            shared = prepared.plans[key] = build_plan(
+                run.policy, valid, run.evaluator.rules_fired(world), world.level
+            )
+        fired = tuple(r.id for r in run.evaluator.rules_fired(world))
+        return Outcome(
+            valid.id,
+            valid.reported_at,
+            "ok",
+            world.level,
+            run.level_max,
+            world.priority,
+            tuple(sorted(world.flags)),
+            shared,
+            fired,
         )
 
     def _escalated(
@@ -195,9 +331,7 @@ class Triage:
         ref: PolicyRef,
     ) -> Decision:
         """A decision for manual review when the engine failed: P1, never dropped."""
-        level = "high"
-        if judgement is not None and judgement.level and _RANK[judgement.level] > _RANK[level]:
-            level = judgement.level
+        level = _escalated_level(judgement)
         return Decision(
             report_id=valid.id,
             reported_at=valid.reported_at,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console, Group
+from rich.markup import escape
 from rich.table import Table
 
 from .risk import INSTRUMENTS
@@ -52,17 +53,28 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
             level += f"\n(→{_label(LEVELS, d.risk_level_max, 'en' if lang == 'en' else 'zh')}?)"
         if d.status == "engine_error":
             level += "\nENGINE ERROR"
-        lead = getattr(getattr(d, "routing", None), "lead", None)
+        routing = getattr(d, "routing", None)
+        lead = getattr(routing, "lead", None)
+        lead_label = ""
+        if lead:
+            known = routing.labels.get(lead) if routing is not None else None
+            lead_label = (
+                _label(DEPARTMENTS, lead, lang)
+                if known is None
+                else known.get(lang)
+                if lang in ("zh", "en")
+                else f"{known.zh}\n{known.en}"
+            )
         flag_lang = lang if lang in ("zh", "en") else "zh"
         flags = ("，" if flag_lang == "zh" else ", ").join(
             FLAGS.label(f, flag_lang) for f in d.flags
         )
         main.add_row(
-            d.report_id,
+            escape(d.report_id),
             f"{_label(SOURCES, d.source, lang)}\n{_label(CASE_TYPES, d.case_type, lang)}",
             level,
             f"{d.priority} {_label(PRIORITIES, d.priority, lang)}",
-            _label(DEPARTMENTS, lead, lang) if lead else "",
+            lead_label,
             flags,
         )
     scores = Table(
@@ -72,7 +84,7 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
     for name in INSTRUMENTS:
         scores.add_column(_SHORT[name], overflow="fold")
     for d in decisions:
-        scores.add_row(d.report_id, *(_instrument_cell(d, name) for name in INSTRUMENTS))
+        scores.add_row(escape(d.report_id), *(_instrument_cell(d, name) for name in INSTRUMENTS))
     return Group(main, scores)
 
 
@@ -80,3 +92,93 @@ def print_decisions(
     decisions: Iterable[Decision], lang: str | None = None, console: Console | None = None
 ) -> None:
     (console or Console()).print(decisions_table(decisions, lang))
+
+
+def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
+    """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
+    console = console or Console()
+    data = result.as_dict()
+    zh = lang == "zh"
+    console.print(
+        (
+            f"{data['reports']} 份报告，{data['changed']} 份结果变化，{data['invalid']} 份无效"
+            if zh
+            else f"{data['reports']} reports, {data['changed']} changed, {data['invalid']} invalid"
+        ),
+        highlight=False,
+    )
+    for name, label in (("old", "旧" if zh else "old"), ("new", "新" if zh else "new")):
+        ref = data[name]
+        console.print(
+            f"{label}: {ref['id']} {ref['version']} sha256 {ref['sha256']}", highlight=False
+        )
+    if data["invalid_where"]:
+        console.print(
+            ("无效报告：" if zh else "invalid reports: ") + ", ".join(data["invalid_where"]),
+            highlight=False,
+            markup=False,
+        )
+    for key, title_zh, title_en, order in (
+        (
+            "levels",
+            "风险等级（行：旧，列：新）",
+            "Risk level (rows: old, columns: new)",
+            LEVELS.codes,
+        ),
+        (
+            "priorities",
+            "优先级（行：旧，列：新）",
+            "Priority (rows: old, columns: new)",
+            PRIORITIES.codes,
+        ),
+    ):
+        table = Table(title=title_zh if zh else title_en)
+        table.add_column("")
+        for code in order:
+            table.add_column(code, justify="right")
+        for a in order:
+            table.add_row(a, *(str(data[key][a][b]) for b in order))
+        console.print(table)
+    sections: list[
+        tuple[str, tuple[str, str], Callable[[dict[str, Any]], tuple[str, int, Any]]]
+    ] = [
+        (
+            "level_changes",
+            ("等级变化", "Level changes"),
+            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+        ),
+        (
+            "priority_changes",
+            ("优先级变化", "Priority changes"),
+            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+        ),
+        (
+            "leads",
+            ("牵头部门变化", "Lead changes"),
+            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+        ),
+        (
+            "deadlines",
+            ("任务与期限变化", "Task and deadline changes"),
+            lambda r: (f"{r['department']}/{r['action']} {r['change']}", r["count"], r["examples"]),
+        ),
+    ]
+    flags = Table(title="标记增减" if zh else "Flags gained and lost")
+    for col in (("标记", "flag"), ("新增", "gained"), ("取消", "lost"), ("示例", "examples")):
+        flags.add_column(col[0] if zh else col[1], overflow="fold")
+    for row in data["flags"]:
+        ex = ", ".join(row["gained_examples"] + row["lost_examples"])
+        flags.add_row(row["flag"], str(row["gained"]), str(row["lost"]), escape(ex))
+    if data["flags"]:
+        console.print(flags)
+    for key, titles, cells in sections:
+        rows = data[key]
+        if not rows:
+            continue
+        table = Table(title=titles[0] if zh else titles[1])
+        for col in (("变化", "change"), ("数量", "count"), ("示例", "examples")):
+            table.add_column(col[0] if zh else col[1], overflow="fold")
+        for row in rows:
+            change, count, ex = cells(row)
+            table.add_row(escape(change), str(count), escape(", ".join(ex)))
+        console.print(table)

@@ -23,4 +23,8 @@ def schema(what: str) -> dict[str, Any]:
         from .rules._schema import PolicyFile
 
         return dict(PolicyFile.model_json_schema())
+    if what == "fixture":
+        from .rules._fixtures import FixtureFile
+
+        return dict(FixtureFile.model_json_schema())
     raise UsageError(f"no schema named {what!r}")

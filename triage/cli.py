@@ -144,10 +144,10 @@ def vocab(lang: str | None, as_json: bool) -> None:
 
 
 @cli.command()
-@click.argument("what", type=click.Choice(["report", "decision", "policy"]))
+@click.argument("what", type=click.Choice(["report", "decision", "policy", "fixture"]))
 @guarded
 def schema(what: str) -> None:
-    """Print the JSON Schema of reports, decisions or policy files."""
+    """Print the JSON Schema of reports, decisions, policy files or case fixtures."""
     from . import _schemas
 
     click.echo(json.dumps(_schemas.schema(what), ensure_ascii=False, indent=2))
@@ -224,6 +224,185 @@ def rules_facts(lang: str | None, as_json: bool) -> None:
         shown = [str(v) for v in fact_values(row)]
         values = f" [{', '.join(shown)}]" if shown else ""
         click.echo(f"{row['fact']:<48} {row['kind']:<5} {label}{values}")
+
+
+def policy_source(value: str) -> str | None:
+    """A policy argument: a file, or ``default`` for the packaged policy."""
+    return None if value == "default" else value
+
+
+@rules.command("test")
+@click.argument("policy")
+@click.argument("cases", nargs=-1)
+@click.option("--coverage", is_flag=True, help="Also list rules that no case fired.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable results.")
+@click.option("--lang", type=LANG, default=None)
+@guarded
+def rules_test(
+    policy: str, cases: tuple[str, ...], coverage: bool, as_json: bool, lang: str | None
+) -> None:
+    """Run case fixtures against POLICY (a file, or `default`); exit 0 only if all pass."""
+    from .rules._fixtures import coverage as uncovered
+    from .rules._fixtures import run_fixtures
+
+    triage = _assess.Triage(policy_source(policy))
+    results = run_fixtures(triage, cases or ("examples/cases",))
+    counts = {
+        k: sum(1 for r in results if r.status == k) for k in ("pass", "fail", "error", "skip")
+    }
+    missing = uncovered(triage, results) if coverage else []
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "policy": {
+                        "id": triage.policy.id,
+                        "version": triage.policy.version,
+                        "sha256": triage.policy.sha256,
+                    },
+                    "passed": counts["pass"],
+                    "failed": counts["fail"],
+                    "errors": counts["error"],
+                    "skipped": counts["skip"],
+                    "results": [r.as_dict() for r in results],
+                    **({"uncovered_rules": missing} if coverage else {}),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        zh = lang == "zh"
+        for r in results:
+            desc = r.description.get(lang or "en", "") if r.description else ""
+            if r.status == "pass":
+                click.echo(f"PASS  {r.path}  {desc}")
+            elif r.status == "skip":
+                click.echo(f"SKIP  {r.path}  {desc}")
+            elif r.status == "error":
+                for problem in r.problems:
+                    click.echo(f"ERROR {problem.format(lang)} [{problem.code}]")
+            else:
+                click.echo(f"FAIL  {r.path}  {desc}")
+                width = max((len(m.what) for m in r.mismatches), default=10) + 12
+                click.echo(f"      {'':<{width}}{'expected':<44}actual")
+                for m in r.mismatches:
+                    what = f"{m.what} (line {m.line})"
+                    click.echo(f"      {what:<{width}}{m.expected:<44}{m.actual}")
+                click.echo(
+                    ("      触发的规则：" if zh else "      rules fired: ")
+                    + (", ".join(r.fired) or "—")
+                )
+        if coverage:
+            click.echo(
+                ("没有用例触发的规则：" if zh else "rules no case fired: ")
+                + (", ".join(missing) or "none")
+            )
+        click.echo(
+            f"{counts['pass']} passed, {counts['fail']} failed"
+            f" ({counts['error']} errors, {counts['skip']} skipped)"
+        )
+    if counts["fail"] or counts["error"] or not counts["pass"]:
+        sys.exit(1)
+
+
+@rules.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option(
+    "--cases",
+    "paths",
+    multiple=True,
+    required=True,
+    help="Fixtures, a JSON Lines file of reports, JSON reports, or a directory.",
+)
+@click.option("--examples", default=5, show_default=True, help="Report ids kept per change.")
+@click.option("--jobs", type=int, default=None, help="Worker processes (default: CPU count).")
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--lang", type=LANG, default=None)
+@guarded
+def rules_diff(
+    old: str,
+    new: str,
+    paths: tuple[str, ...],
+    examples: int,
+    jobs: int | None,
+    as_json: bool,
+    lang: str | None,
+) -> None:
+    """Compare two policies on the same reports: what moves, with example report ids."""
+    import itertools
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from .rules._diff import diff_policies, dumps, iter_reports
+
+    reports = itertools.chain.from_iterable(iter_reports(p) for p in paths)
+    err = Console(stderr=True)
+    if err.is_terminal:
+        with Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err,
+        ) as bar:
+            task = bar.add_task("reports", total=_count_reports(paths))
+            result = diff_policies(
+                policy_source(old),
+                policy_source(new),
+                reports,
+                jobs=jobs,
+                examples=examples,
+                progress=lambda n: bar.advance(task, n),
+            )
+    else:
+        result = diff_policies(
+            policy_source(old), policy_source(new), reports, jobs=jobs, examples=examples
+        )
+    if as_json:
+        click.echo(dumps(result))
+        return
+    from ._render import print_diff
+
+    print_diff(result, lang)
+
+
+def _count_reports(paths: tuple[str, ...]) -> int | None:
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        files = sorted(path.iterdir()) if path.is_dir() else [path]
+        for f in files:
+            if f.suffix == ".jsonl":
+                with f.open("rb") as fh:
+                    total += sum(1 for line in fh if line.strip())
+            elif f.suffix in (".json", ".yaml", ".yml"):
+                total += 1
+    return total or None
+
+
+@rules.command("doc")
+@click.argument("policy")
+@click.option("--lang", type=LANG, default="zh", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file instead of standard output.",
+)
+@guarded
+def rules_doc(policy: str, lang: str, fmt: str, output: str | None) -> None:
+    """Write POLICY as a rulebook to review and sign off (Markdown or HTML)."""
+    from .rules._doc import rulebook
+
+    text = rulebook(load_policy(policy_source(policy)), lang, fmt)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        Path(output).write_text(text, encoding="utf-8")
 
 
 def fact_values(row: dict[str, Any]) -> list[Any]:

@@ -20,10 +20,13 @@ re-assessments that are overdue, done late, or due within a window.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -54,6 +57,7 @@ __all__ = [
 
 _DURATION = re.compile(r"^([0-9]{1,6})([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours"}
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
 MANUAL_REVIEW = "manual_review"
 LEAD = "lead"  # a task's department meaning "whichever department leads the case"
 _BUILTIN_ACTIONS = {
@@ -107,6 +111,7 @@ class RoutingPlan(_Frozen):
 # -- time ----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def parse_duration(text: str) -> tuple[int, str]:
     match = _DURATION.match(text)
     if match is None:
@@ -138,9 +143,9 @@ class Calendar:
     def add(self, anchor: datetime, duration: str, working_days: bool = False) -> datetime:
         """``anchor`` plus a duration, in this calendar's time zone."""
         n, unit = parse_duration(duration)
-        local = anchor.astimezone(self.tz)
         if unit != "d":
-            return (local.astimezone(UTC) + timedelta(**{_UNITS[unit]: n})).astimezone(self.tz)
+            return (anchor.astimezone(UTC) + timedelta(**{_UNITS[unit]: n})).astimezone(self.tz)
+        local = anchor.astimezone(self.tz)
         if not working_days:
             return self._wall(local, local.date() + timedelta(days=n))
         day = local.date()
@@ -167,6 +172,12 @@ class RoutingConfig:
     departments: dict[str, Translated]
     actions: dict[str, Translated]
     timezone: str
+    fingerprint: str = ""  # equal for equal routing sections: plans may then be shared
+
+    @property
+    def order(self) -> dict[str, int]:
+        """Departments in registry order, for stable listings."""
+        return {code: i for i, code in enumerate(self.departments)}
 
     @classmethod
     def from_parsed(cls, parsed: Any, timezone: str) -> RoutingConfig:
@@ -181,6 +192,13 @@ class RoutingConfig:
             frozenset(schedule.holidays),
             frozenset(schedule.extra_workdays),
         )
+        sections = {
+            **parsed.model_dump(mode="json", include={"schedule", "departments", "actions"}),
+            "timezone": timezone,
+        }
+        fingerprint = hashlib.sha256(
+            json.dumps(sections, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
         return cls(
             calendar,
             schedule.working_days,
@@ -190,6 +208,7 @@ class RoutingConfig:
             departments,
             actions,
             timezone,
+            fingerprint,
         )
 
 
@@ -221,122 +240,150 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
                 best, lead, lead_rule = rank, rule.then.lead, rule.id
     # Every task any fired rule asks for, with its deadline; then per (department,
     # action) the earliest deadline wins (a tighter deadline is the safer one).
-    candidates = [
-        (replace(task, department=lead) if task.department == LEAD else task, rule)
-        for rule in fired
-        for task in rule.then.tasks
-    ]
     co: dict[str, RuleDef] = {}
+    candidates: list[tuple[str, Any, RuleDef]] = []
     for rule in fired:
-        for department in rule.then.co_handlers:
+        then = rule.then
+        for department in then.co_handlers:
             co.setdefault(department, rule)
-        for task in rule.then.tasks:
-            if task.department not in (lead, LEAD):
-                co.setdefault(task.department, rule)
-    timed: list[tuple[datetime, str, Any, RuleDef]] = []
-    by_action: dict[str, datetime] = {}
-    pending = list(range(len(candidates)))
-    while pending:
-        waiting = {candidates[i][0].action for i in pending}
-        ready = [
-            i
-            for i in pending
-            if candidates[i][0].after not in waiting
-            or candidates[i][0].after == candidates[i][0].action
-        ]
+        for task in then.tasks:
+            department = lead if task.department == LEAD else task.department
+            if department != lead:
+                co.setdefault(department, rule)
+            candidates.append((department, task, rule))
+    default_working = config.working_days
+    anchor_stamp = anchor.timestamp()
+    memo: dict[tuple[float, str, bool], float] = {}
+
+    def deadline(start: float, due: str, working: bool) -> float:
+        """A deadline as a UTC timestamp; day arithmetic goes through the calendar once."""
+        key = (start, due, working)
+        stamp = memo.get(key)
+        if stamp is None:
+            n, unit = parse_duration(due)
+            if unit != "d":
+                stamp = start + n * _SECONDS[unit]
+            else:
+                origin = datetime.fromtimestamp(start, calendar.tz)
+                stamp = calendar.add(origin, due, working).timestamp()
+            memo[key] = stamp
+        return stamp
+
+    # (timestamp, counted from, department, task, rule)
+    timed: list[tuple[float, str, str, Any, RuleDef]] = []
+    earliest: dict[str, float] = {}  # action -> its earliest deadline
+
+    def schedule(
+        start: float, counted_from: str, department: str, task: Any, rule: RuleDef
+    ) -> None:
+        working = default_working if task.working_days is None else task.working_days
+        stamp = deadline(start, task.due, working and task.due[-1] == "d")
+        timed.append((stamp, counted_from, department, task, rule))
+        known = earliest.get(task.action)
+        if known is None or stamp < known:
+            earliest[task.action] = stamp
+
+    later = []
+    for department, task, rule in candidates:
+        if task.after is None:
+            schedule(anchor_stamp, "reported_at", department, task, rule)
+        else:
+            later.append((department, task, rule))
+    while later:  # tasks counted from another task's deadline, once that one is known
+        waiting = {task.action for _, task, _ in later}
+        ready = [c for c in later if c[1].after not in waiting or c[1].after == c[1].action]
         if not ready:  # unreachable: loops are refused when the policy loads
             raise UsageError("task deadlines depend on each other in a loop")
-        for i in ready:
-            task, rule = candidates[i]
-            start, counted_from = anchor, "reported_at"
-            if task.after is not None and task.after in by_action:
-                start, counted_from = by_action[task.after], task.after
-            working = config.working_days if task.working_days is None else task.working_days
-            when = calendar.add(start, task.due, working and task.due.endswith("d"))
-            timed.append((when, counted_from, task, rule))
-        for i in ready:
-            task = candidates[i][0]
-            whens = [w for w, _, t, _ in timed if t.action == task.action]
-            by_action[task.action] = min(whens, key=_utc)
-        pending = [i for i in pending if i not in ready]
+        for department, task, rule in ready:
+            base = earliest.get(task.after)
+            if base is None:
+                schedule(anchor_stamp, "reported_at", department, task, rule)
+            else:
+                schedule(base, task.after, department, task, rule)
+        later = [c for c in later if c not in ready]
 
     # Per (department, action): among the requests that may go ahead (the lead's,
     # with consent, or under a legal duty) the earliest deadline wins; a task none of
     # whose requests may go ahead is withheld.
-    def allowed(task: Any, rule: RuleDef) -> bool:
-        return task.department == lead or consent == "yes" or rule.then.legal_duty is not None
-
-    chosen: dict[tuple[str, str], tuple[datetime, str, Any, RuleDef]] = {}
+    chosen: dict[tuple[str, str], tuple[float, str, Any, RuleDef]] = {}
     blocked: dict[tuple[str, str], RuleDef] = {}
-    for when, counted_from, task, rule in timed:
-        key = (task.department, task.action)
-        if not allowed(task, rule):
+    for stamp, counted_from, department, task, rule in timed:
+        key = (department, task.action)
+        if department != lead and consent != "yes" and rule.then.legal_duty is None:
             blocked.setdefault(key, rule)
             continue
         best_so_far = chosen.get(key)
-        if best_so_far is None or (_utc(when), rule.index) < (
-            _utc(best_so_far[0]),
-            best_so_far[3].index,
-        ):
-            chosen[key] = (when, counted_from, task, rule)
-    tasks: list[PlannedTask] = []
-    withheld = [
-        Withheld(department=department, action=action, rule=rule.id)
+        if best_so_far is None or (stamp, rule.index) < (best_so_far[0], best_so_far[3].index):
+            chosen[key] = (stamp, counted_from, task, rule)
+    tz = calendar.tz
+    tasks: list[dict[str, Any]] = []
+    withheld: list[dict[str, Any]] = [
+        {"department": department, "action": action, "rule": rule.id}
         for (department, action), rule in blocked.items()
         if (department, action) not in chosen
     ]
     kept_departments: set[str] = set()
-    for (department, action), (when, counted_from, task, rule) in chosen.items():
-        override = None
-        if department != lead and consent != "yes":
-            override = rule.then.legal_duty
+    for (department, action), (stamp, counted_from, task, rule) in chosen.items():
         kept_departments.add(department)
         tasks.append(
-            PlannedTask(
-                department=department,
-                action=action,
-                due=when,
-                counted_from=counted_from,
-                basis=task.basis,
-                rule=rule.id,
-                consent_override=override,
-            )
+            {
+                "department": department,
+                "action": action,
+                "due": datetime.fromtimestamp(stamp, tz),
+                "stamp": stamp,
+                "counted_from": counted_from,
+                "basis": task.basis,
+                "rule": rule.id,
+                "consent_override": (
+                    rule.then.legal_duty if department != lead and consent != "yes" else None
+                ),
+            }
         )
     co_handlers = []
+    withheld_departments = {w["department"] for w in withheld}
     for department, rule in co.items():
         if department == lead:
             continue
         if consent != "yes" and rule.then.legal_duty is None and department not in kept_departments:
-            if not any(w.department == department for w in withheld):
-                withheld.append(Withheld(department=department, action=None, rule=rule.id))
+            if department not in withheld_departments:
+                withheld.append({"department": department, "action": None, "rule": rule.id})
+                withheld_departments.add(department)
             continue
         co_handlers.append(department)
-    order = {code: i for i, code in enumerate(config.departments)}
-    co_handlers.sort(key=lambda d: order.get(d, len(order)))
-    tasks.sort(key=lambda t: (_utc(t.due), order.get(t.department, len(order)), t.action))
-    withheld.sort(key=lambda w: (order.get(w.department, len(order)), w.action or ""))
-    used = {lead, *co_handlers, *(t.department for t in tasks), *(w.department for w in withheld)}
-    labels = {code: config.departments[code] for code in sorted(used) if code in config.departments}
-    labels.update({t.action: config.actions[t.action] for t in tasks if t.action in config.actions})
-    labels.update(
+    order = config.order
+    last = len(order)
+    co_handlers.sort(key=lambda d: order.get(d, last))
+    tasks.sort(key=lambda t: (t["stamp"], order.get(t["department"], last), t["action"]))
+    for t in tasks:
+        del t["stamp"]
+    withheld.sort(key=lambda w: (order.get(w["department"], last), w["action"] or ""))
+    departments, actions = config.departments, config.actions
+    used = {
+        lead,
+        *co_handlers,
+        *(t["department"] for t in tasks),
+        *(w["department"] for w in withheld),
+    }
+    labels = {code: departments[code] for code in sorted(used) if code in departments}
+    for item in (*tasks, *withheld):
+        action = item["action"]
+        if action and action in actions:
+            labels[action] = actions[action]
+    # One validation of the whole plan (in pydantic's core) instead of one per task.
+    return RoutingPlan.model_validate(
         {
-            w.action: config.actions[w.action]
-            for w in withheld
-            if w.action and w.action in config.actions
+            "lead": lead,
+            "lead_rule": lead_rule,
+            "co_handlers": tuple(co_handlers),
+            "tasks": tasks,
+            "withheld": withheld,
+            "follow_ups": tuple(_days(config, anchor, d) for d in config.follow_ups),
+            "reassess_by": _days(config, anchor, config.reassess[level]),
+            "timezone": config.timezone,
+            "consent_to_share": consent,
+            "consent_to_referral": _tri(report.consent.referral),
+            "labels": dict(sorted(labels.items())),
         }
-    )
-    return RoutingPlan(
-        lead=lead,
-        lead_rule=lead_rule,
-        co_handlers=tuple(co_handlers),
-        tasks=tuple(tasks),
-        withheld=tuple(withheld),
-        follow_ups=tuple(_days(config, anchor, d) for d in config.follow_ups),
-        reassess_by=_days(config, anchor, config.reassess[level]),
-        timezone=config.timezone,
-        consent_to_share=consent,
-        consent_to_referral=_tri(report.consent.referral),
-        labels=dict(sorted(labels.items())),
     )
 
 

@@ -14,6 +14,7 @@ in one world and not the other point at the information gaps.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,29 +59,39 @@ class World:
     level: str = "standard"
     priority: str = "P4"
     flags: set[str] = field(default_factory=set)
-    reads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    values: list[dict[str, Any]] = field(default_factory=list)  # facts shown to each stratum
     changes: dict[int, tuple[Any, Any, tuple[str, ...]]] = field(default_factory=dict)
 
 
 class _MaxResult:
     """An instrument result seen from the max world: every range at its top."""
 
-    __slots__ = ("_r",)
+    __slots__ = (
+        "applies",
+        "level",
+        "level_max",
+        "recidivism_rate",
+        "score",
+        "score_max",
+        "screened_in",
+        "screened_in_max",
+        "unknown",
+    )
 
-    def __init__(self, result: Any) -> None:
-        self._r = result
+    def __init__(self, r: Any) -> None:
+        self.score = self.score_max = r.score_max
+        self.level = self.level_max = r.level_max
+        self.applies = r.applies
+        self.unknown = r.unknown
+        self.screened_in = self.screened_in_max = getattr(r, "screened_in_max", None)
+        self.recidivism_rate = getattr(r, "recidivism_rate_max", None)
 
-    def __getattr__(self, name: str) -> Any:
-        r = self._r
-        if name == "score":
-            return r.score_max
-        if name == "level":
-            return r.level_max
-        if name == "screened_in":
-            return r.screened_in_max
-        if name == "recidivism_rate":
-            return r.recidivism_rate_max
-        return getattr(r, name)
+
+_encode = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() is per call
+
+
+def _digest(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
 class Evaluator:
@@ -98,6 +109,55 @@ class Evaluator:
         ]
         self._rules: dict[int, RuleDef] = {r.index: r for r in policy.rules}
         self._predicates = {r.index: predicate(formula(r.when)) for r in policy.rules}
+        self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
+        # (level rank, level, priority rank, priority, flags); rank -1 never applies
+        self._effects: dict[int, tuple[int, str, int, str, tuple[str, ...]]] = {
+            r.index: (
+                _LEVEL_RANK[r.then.level] if r.then.level else -1,
+                r.then.level or "",
+                _PRIORITY_RANK[r.then.priority] if r.then.priority else -1,
+                r.then.priority or "",
+                r.then.flags,
+            )
+            for r in policy.rules
+        }
+        # What of a fired rule a routing plan depends on; rules without routing effects
+        # do not change the plan. Equal signatures (and equal routing sections) mean
+        # equal plans, so policies compared side by side can share them.
+        self._route_sig = {
+            r.index: hashlib.sha256(
+                repr(
+                    (
+                        r.id,
+                        r.index,
+                        r.precedence,
+                        r.then.lead,
+                        r.then.co_handlers,
+                        r.then.tasks,
+                        r.then.legal_duty,
+                    )
+                ).encode()
+            ).hexdigest()  # repr: Task is a plain dataclass
+            for r in policy.rules
+            if r.then.lead or r.then.co_handlers or r.then.tasks
+        }
+        # What a stratum's fact depends on (its facts, their engine keys, the instrument
+        # options), and what its matches depend on (the compiled rules); see `run`.
+        options = json.dumps(policy.meta.instrument_options, sort_keys=True)
+        self._facts_sig = [
+            _digest([options, [(n, layout.keys[n], layout.keys.get(PRESENT + n)) for n in names]])
+            for names in layout.stratum_facts
+        ]
+        self._rules_sig = [
+            _digest([[c.definition(), sorted(c.owners.items())] for c in chunks])
+            for chunks in layout.strata
+        ]
+        self._derived_specs = [
+            tuple(FACTS[n] for n in names if FACTS[n].derived) for names in layout.stratum_facts
+        ]
+        self._last_level_stratum = max(
+            (policy.strata[r.index] for r in policy.rules if r.then.level), default=0
+        )
         referenced = {name for r in policy.rules for name in r.reads}
         self.referenced = frozenset(referenced)
         self._indicators = tuple(
@@ -146,7 +206,21 @@ class Evaluator:
         *,
         maxed: bool = False,
         level_max: str | None = None,
+        level_only: bool = False,
+        record: bool = True,
+        memo: dict[Any, Any] | None = None,
     ) -> World:
+        """Run the policy's strata in order.
+
+        ``level_only`` stops after the last stratum that can change the level (enough
+        for the max world's level when no information gaps are wanted); ``record``
+        keeps what each rule changed, which only the trace needs.
+
+        ``memo`` (one per report) remembers what each stratum matched, keyed by
+        everything the match depends on: the stratum's compiled rules and facts, the
+        world, and the decision so far. Another policy with an identical stratum then
+        skips it; the engine is deterministic, so the result is the same.
+        """
         world = World()
         world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
         derived: dict[str, Any] = {
@@ -160,40 +234,81 @@ class Evaluator:
         )
         engine = self.policy.engine()
         rules = self._rules
+        last = self._last_level_stratum if level_only else len(self._getters) - 1
         for stratum, getters in enumerate(self._getters):
+            if stratum > last:
+                break
             derived["decision.level"] = world.level
-            if level_max is None:
-                derived["decision.level_max"] = world.level
+            derived["decision.level_max"] = (
+                world.level
+                if level_max is None or _LEVEL_RANK[level_max] < _LEVEL_RANK[world.level]
+                else level_max
+            )
             derived["decision.priority"] = world.priority
-            values: dict[str, Any] = {}
-            fact: dict[str, Any] = {CATCH_ALL: 1}
-            for name, key, spec, present in getters:
-                value = spec.get(ctx)
-                if maxed and value == "unknown" and spec.raises_risk:
-                    value = "yes"
-                values[name] = value
-                if value is not MISSING:
-                    fact[key] = value
-                if present is not None:
-                    fact[present] = 0 if value is MISSING else 1
-            fired = self._fire(engine, stratum, fact, values)
+            built = None
+            if memo is not None:
+                facts_key = (
+                    self._facts_sig[stratum],
+                    maxed,
+                    ctx.model,
+                    tuple(spec.get(ctx) for spec in self._derived_specs[stratum]),
+                )
+                built = memo.get(facts_key)
+            if built is None:
+                values = {}
+                fact: dict[str, Any] = {CATCH_ALL: 1}
+                for name, fkey, spec, present in getters:
+                    value = spec.get(ctx)
+                    if maxed and value == "unknown" and spec.raises_risk:
+                        value = "yes"
+                    values[name] = value
+                    if value is not MISSING:
+                        fact[fkey] = value
+                    if present is not None:
+                        fact[present] = 0 if value is MISSING else 1
+                built = (values, _encode(fact))
+                if memo is not None:
+                    memo[facts_key] = built
+            values, fact_json = built
+            if memo is None:
+                fired = self._fire(engine, stratum, fact_json, values)
+            else:
+                match_key = (self._rules_sig[stratum], fact_json)
+                matched = memo.get(match_key)
+                if matched is None:
+                    matched = memo[match_key] = self._fire(engine, stratum, fact_json, values)
+                fired = matched
+            world.values.append(values)
+            effects = self._effects
             for index in sorted(fired):
-                rule = rules[index]
                 world.fired.append(index)
-                world.reads[index] = {
-                    n: None if values[n] is MISSING else values[n] for n in sorted(rule.reads)
-                }
-                self._apply(world, index, rule)
+                if record:
+                    self._apply(world, index, rules[index])
+                    continue
+                level_rank, level, priority_rank, priority, flags = effects[index]
+                if level_rank > _LEVEL_RANK[world.rules_level]:
+                    world.rules_level = level
+                if priority_rank > _PRIORITY_RANK[world.priority]:
+                    world.priority = priority
+                if flags:
+                    world.flags.update(flags)
             world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
         return world
 
     def rules_fired(self, world: World) -> list[RuleDef]:
         return [self._rules[i] for i in world.fired]
 
-    def _fire(
-        self, engine: Any, stratum: int, fact: dict[str, Any], values: dict[str, Any]
-    ) -> set[int]:
-        return engine.fire(stratum, json.dumps(fact, separators=(",", ":")))  # type: ignore[no-any-return]
+    def plan_key(self, world: World) -> tuple[Any, ...]:
+        """Everything of ``world`` that the routing plan depends on (besides the report)."""
+        sig = self._route_sig
+        return (
+            self.policy.routing.fingerprint,
+            world.level,
+            tuple(sig[i] for i in world.fired if i in sig),
+        )
+
+    def _fire(self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]) -> set[int]:
+        return engine.fire(stratum, fact_json)  # type: ignore[no-any-return]
 
     @staticmethod
     def _apply(world: World, index: int, rule: RuleDef) -> None:
@@ -219,13 +334,17 @@ class Evaluator:
             rule = self._rules[index]
             then = rule.then
             raised_level, raised_priority, added = world.changes[index]
+            values = world.values[strata[index]]
+            read = {
+                n: None if values[n] is MISSING else values[n] for n in self._reads_sorted[index]
+            }
             out.append(
                 {
                     "rule": rule.id,
                     "stratum": strata[index],
                     "description": rule.description,
                     "source": rule.source,
-                    "read": world.reads[index],
+                    "read": read,
                     "level": then.level,
                     "priority": then.priority,
                     "flags": then.flags,
@@ -309,7 +428,7 @@ class Evaluator:
         lost_flags = actual.flags - maxw.flags
         derived = {
             "decision.level": actual.level,
-            "decision.level_max": maxw.level,
+            "decision.level_max": max(actual.level, maxw.level, key=_LEVEL_RANK.__getitem__),
             "decision.priority": actual.priority,
             "flags": actual.flags,
         }

@@ -56,9 +56,7 @@ def holds_reference(cond: Cond, values: dict[str, Any]) -> bool:
 class ReferenceEvaluator(Evaluator):
     """Runs a policy exactly like `Evaluator`, deciding matches in Python instead."""
 
-    def _fire(
-        self, engine: Any, stratum: int, fact: dict[str, Any], values: dict[str, Any]
-    ) -> set[int]:
+    def _fire(self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]) -> set[int]:
         return {
             rule.index
             for rule in self.policy.rules
