@@ -11,14 +11,16 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
-from ._decision import Decision, JudgementRecord
-from ._errors import EngineError, ReportError, UsageError
+from ._decision import Decision, JudgementRecord, ModelRef
+from ._errors import EngineError, ModelError, ReportError, UsageError
 from ._normalise import Answers, normalise
 from ._report import Report
 from ._report_errors import report_error
 from ._version import __version__
 from .risk import INSTRUMENTS
 from .risk._results import InstrumentResult
+from .risk.model import ModelOutput, RiskModel, demo_model
+from .risk.model import load as load_model
 from .routing import RoutingPlan, build_plan, fallback_plan
 from .rules._evaluate import Evaluator, Judgement, World
 from .rules._facts import FactContext
@@ -102,13 +104,14 @@ def _escalated_level(judgement: Judgement | None) -> str:
 class Prepared:
     """A report validated and normalised once, to be decided under several policies."""
 
-    __slots__ = ("_maxed", "_scored", "answers", "matched", "plans", "report")
+    __slots__ = ("_maxed", "_predicted", "_scored", "answers", "matched", "plans", "report")
 
     def __init__(self, report: Report | Mapping[str, Any]) -> None:
         self.report = validate_report(report)
         self.answers = normalise(self.report)
         self._scored: dict[str, dict[str, InstrumentResult]] = {}
         self._maxed: dict[int, FactContext] = {}
+        self._predicted: dict[str, ModelOutput] = {}
         # Routing plans by `Evaluator.plan_key`: two policies whose rules ask for the
         # same routing, under the same routing sections, get the same plan.
         self.plans: dict[tuple[Any, ...], RoutingPlan] = {}
@@ -122,12 +125,20 @@ class Prepared:
             scored = self._scored[key] = score_instruments(self.report, self.answers, options)
         return scored
 
+    def predict(self, model: RiskModel) -> ModelOutput:
+        """The model's estimate, computed once per model."""
+        out = self._predicted.get(model.sha256)
+        if out is None:
+            out = self._predicted[model.sha256] = model.predict(self.report, self.answers)
+        return out
+
     def max_context(self, evaluator: Evaluator, ctx: FactContext) -> FactContext:
         """The max-world context of ``ctx``, built once per set of instrument results."""
         key = id(ctx.instruments)  # a dict held in self._scored, so its id stays unique
         maxed = self._maxed.get(key)
-        if maxed is None or maxed.model is not ctx.model:
-            maxed = self._maxed[key] = evaluator.max_context(ctx)
+        model = ctx.model.maxed() if ctx.model is not None else None
+        if maxed is None or maxed.model != model:
+            maxed = self._maxed[key] = evaluator.max_context(ctx, model)
         return maxed
 
 
@@ -145,6 +156,8 @@ class _Run:
     world: World | None = None
     maxw: World | None = None
     failed: bool = False
+    model: RiskModel | None = None
+    estimate: ModelOutput | None = None
 
     @property
     def level_max(self) -> str:
@@ -178,6 +191,11 @@ class Triage:
             ``"escalate"`` returns a decision marked ``engine_error`` at P1 for
             manual review, so that no case is ever dropped.
         clock: where ``decided_at`` comes from (inject a fixed clock to reproduce output).
+        model: the risk model whose estimate rules may read: ``"default"`` for the
+            packaged demonstration model (trained on synthetic data), a `RiskModel`, a
+            path to a model file, or None for none. It is used only when the policy
+            reads ``model.*`` facts, and loaded then.
+        model_sha256: refuse any model file but the one with this sha256.
     """
 
     def __init__(
@@ -186,13 +204,41 @@ class Triage:
         *,
         on_error: OnError = "raise",
         clock: Clock = _utc_now,
+        model: RiskModel | str | Path | None = "default",
+        model_sha256: str | None = None,
     ) -> None:
         if on_error not in ("raise", "escalate"):
             raise UsageError("on_error must be 'raise' or 'escalate'")
         self._on_error = on_error
         self._clock = clock
         self._swap = threading.Lock()
+        self._model_source = model
+        self._model_sha256 = model_sha256
+        self._model: RiskModel | None = None
+        self._model_lock = threading.Lock()
+        if isinstance(model, RiskModel):
+            if model_sha256 is not None and model.sha256 != model_sha256.lower():
+                raise ModelError(f"the model's sha256 {model.sha256} is not the pinned one")
+            self._model = model
+        elif model not in (None, "default"):
+            self._model = load_model(model, model_sha256)  # a bad file fails here, not later
         self._active = self._prepare(policy)
+
+    def model(self) -> RiskModel | None:
+        """The risk model decisions use (loaded on first use), or None."""
+        if self._model is None and self._model_source == "default":
+            with self._model_lock:
+                if self._model is None:
+                    found = demo_model()
+                    if (
+                        self._model_sha256 is not None
+                        and found.sha256 != self._model_sha256.lower()
+                    ):
+                        raise ModelError(
+                            f"the packaged model's sha256 {found.sha256} is not the pinned one"
+                        )
+                    self._model = found
+        return self._model
 
     @staticmethod
     def _prepare(policy: Policy | str | Path | bytes | None) -> tuple[Policy, Evaluator]:
@@ -219,9 +265,21 @@ class Triage:
         prepared = report if isinstance(report, Prepared) else Prepared(report)
         valid, answers = prepared.report, prepared.answers
         instruments = prepared.instruments(policy.meta.instrument_options)
-        ctx = FactContext(valid, answers.values, answers.intimate, instruments)
+        model = self.model() if evaluator.reads_model else None
+        estimate = prepared.predict(model) if model is not None else None
+        ctx = FactContext(valid, answers.values, answers.intimate, instruments, estimate)
         judgement = _judgement(valid)
-        run = _Run(policy, evaluator, valid, answers, instruments, ctx, judgement)
+        run = _Run(
+            policy,
+            evaluator,
+            valid,
+            answers,
+            instruments,
+            ctx,
+            judgement,
+            model=model,
+            estimate=estimate,
+        )
         try:
             memo = prepared.matched
             if evaluator.needs_max_world(ctx):
@@ -265,6 +323,22 @@ class Triage:
         if run.failed or world is None:
             return self._escalated(policy, valid, run.answers, run.instruments, run.judgement, ref)
         trace = evaluator.trace(world)
+        model_ref = None
+        if run.model is not None and run.estimate is not None:
+            est = run.estimate
+            model_ref = ModelRef(
+                kind=run.model.kind,
+                sha256=run.model.sha256,
+                synthetic=run.model.synthetic,
+                probability=est.probability,
+                probability_max=est.probability_max,
+                band=est.band,
+                band_max=est.band_max,
+                top_factors=est.top_factors,
+            )
+            for entry in trace:
+                if any(name.startswith("model.") for name in entry["read"]):
+                    entry["model_factors"] = est.top_factors
         gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else []
         plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
         return Decision(
@@ -285,6 +359,7 @@ class Triage:
             information_gaps=gaps,
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
             policy=ref,
+            model=model_ref,
             routing=plan,
         )
 

@@ -31,11 +31,18 @@ class JudgementRecord(_Frozen):
 class ModelRef(_Frozen):
     """The learned model's second opinion, and which model gave it."""
 
-    probability: float
-    band: str
+    kind: str
     sha256: str
     synthetic: bool = Field(description="trained on synthetic data; not validated on real people")
-    top_factors: tuple[tuple[str, float], ...] = ()
+    probability: float = Field(
+        description="estimated chance of severe or lethal re-assault in 12 months"
+    )
+    probability_max: float = Field(description="the same with every unanswered question as yes")
+    band: str
+    band_max: str
+    top_factors: tuple[tuple[str, float], ...] = Field(
+        (), description="report items that raised the estimate most (log-odds each adds)"
+    )
 
 
 class Decision(_Frozen):

@@ -41,6 +41,12 @@ def t(key: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
+_BANDS = {
+    "zh": {"low": "低", "moderate": "中", "high": "高", "very_high": "很高"},
+    "en": {"low": "low", "moderate": "moderate", "high": "high", "very_high": "very high"},
+}
+
+
 def fact_label(name: str, lang: str) -> str:
     fact = FACTS.get(name)
     if fact is None:
@@ -230,12 +236,28 @@ def explain(d: Decision, lang: str = "zh") -> str:
     lines.extend(_instrument_line(name, r, lang) for name, r in d.instruments.items())
     if d.model is not None:
         m = d.model
-        lines.append(
-            f"  - 统计模型（合成数据训练，未经真实数据验证）："
-            f"概率 {m.probability:.2f}，档位 {m.band}"
+        synthetic = (
+            "（合成数据训练，未经真实人群验证）"
             if zh
-            else f"  - statistical model (synthetic training data, not validated): "
-            f"probability {m.probability:.2f}, band {m.band}"
+            else " (trained on synthetic data; not validated on real people)"
+        )
+        span = (
+            ""
+            if m.probability_max == m.probability
+            else (
+                f"，未知项为“是”时 {m.probability_max:.2f}"
+                if zh
+                else f", {m.probability_max:.2f} if every unknown were yes"
+            )
+        )
+        sep = "、" if zh else ", "
+        factors = sep.join(fact_label(name, lang) for name, _ in m.top_factors) or "—"
+        lines.append(
+            f"  - 统计模型{synthetic if m.synthetic else ''}：估计概率 {m.probability:.2f}"
+            f"{span}，档位 {_BANDS['zh'][m.band]}；主要因素：{factors}"
+            if zh
+            else f"  - statistical model{synthetic if m.synthetic else ''}: estimate "
+            f"{m.probability:.2f}{span}, band {_BANDS['en'][m.band]}; main factors: {factors}"
         )
     if d.derived_indicators:
         lines.append(f"{t('derived', lang)}{colon}")

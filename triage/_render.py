@@ -37,6 +37,14 @@ def _instrument_cell(decision: Decision, name: str) -> str:
     return f"{score} {level}" + ("" if r.applies else " (n/a)")
 
 
+def _model_cell(decision: Decision) -> str:
+    m = decision.model
+    if m is None:
+        return "—"
+    shown = f"{m.probability:.2f}" + ("" if m.band == m.band_max else f"–{m.probability_max:.2f}")
+    return f"{shown} {m.band}" + ("*" if m.synthetic else "")
+
+
 def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Group:
     """A table of levels, priorities, leads and flags, and one of instrument scores."""
     decisions = list(decisions)
@@ -78,13 +86,22 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
             flags,
         )
     scores = Table(
-        title=_head("评估工具得分（得分–最高可能）", "Instrument scores (score–max)", lang)
+        title=_head(
+            "评估工具得分（得分–最高可能；模型*：合成数据训练）",
+            "Instrument scores (score–max; model*: trained on synthetic data)",
+            lang,
+        )
     )
     scores.add_column(_head("编号", "report", lang), no_wrap=True)
     for name in INSTRUMENTS:
         scores.add_column(_SHORT[name], overflow="fold")
+    scores.add_column(_head("模型", "model", lang), overflow="fold")
     for d in decisions:
-        scores.add_row(escape(d.report_id), *(_instrument_cell(d, name) for name in INSTRUMENTS))
+        scores.add_row(
+            escape(d.report_id),
+            *(_instrument_cell(d, name) for name in INSTRUMENTS),
+            _model_cell(d),
+        )
     return Group(main, scores)
 
 

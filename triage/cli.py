@@ -71,6 +71,19 @@ def read_report(path: str) -> Any:
     return parse_json(read_bounded(Path(path)), path)
 
 
+MODEL_OPTION = click.option(
+    "--model",
+    "model_path",
+    default="default",
+    show_default=True,
+    help="Risk model file, `default` (the packaged demonstration model) or `none`.",
+)
+
+
+def model_source(value: str) -> str | None:
+    return None if value == "none" else value
+
+
 POLICY_OPTION = click.option(
     "--policy",
     "policy_path",
@@ -97,10 +110,12 @@ def cli() -> None:
     show_default=True,
 )
 @click.option("--lang", type=LANG, default=None, help="Language of the table or explanation.")
+@MODEL_OPTION
 @guarded
-def assess(file: str, policy_path: str | None, fmt: str, lang: str | None) -> None:
+def assess(file: str, policy_path: str | None, fmt: str, lang: str | None, model_path: str) -> None:
     """Triage one report (a JSON file, or - for standard input)."""
-    decision = _assess.Triage(policy_path).assess(read_report(file))
+    triage = _assess.Triage(policy_path, model=model_source(model_path))
+    decision = triage.assess(read_report(file))
     if fmt == "json":
         click.echo(decision.to_json(indent=2))
     elif fmt == "table":
@@ -157,8 +172,11 @@ def schema(what: str) -> None:
 @click.argument("paths", nargs=-1)
 @POLICY_OPTION
 @click.option("--lang", type=LANG, default=None)
+@MODEL_OPTION
 @guarded
-def demo(paths: tuple[str, ...], policy_path: str | None, lang: str | None) -> None:
+def demo(
+    paths: tuple[str, ...], policy_path: str | None, lang: str | None, model_path: str
+) -> None:
     """Triage the example reports and print a bilingual table."""
     files: list[Path] = []
     for raw in paths or ("examples/reports",):
@@ -166,7 +184,7 @@ def demo(paths: tuple[str, ...], policy_path: str | None, lang: str | None) -> N
         files.extend(sorted(path.glob("*.json")) if path.is_dir() else [path])
     if not files:
         raise UsageError("no example reports found; pass a directory of JSON reports")
-    triage = _assess.Triage(policy_path)
+    triage = _assess.Triage(policy_path, model=model_source(model_path))
     decisions = [triage.assess(read_report(str(f))) for f in files]
     print_decisions(decisions, lang)
 
@@ -407,6 +425,15 @@ def rules_doc(policy: str, lang: str, fmt: str, output: str | None) -> None:
 
 def fact_values(row: dict[str, Any]) -> list[Any]:
     return list(row["values"])
+
+
+def _register() -> None:
+    from ._cli_model import model
+
+    cli.add_command(model)
+
+
+_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -330,3 +330,30 @@ def test_huge_file_on_disk_is_not_read(tmp_path: object) -> None:
     with pytest.raises(RuleFileError) as info:
         load_policy(path)
     assert info.value.problems[0].code == "file-too-large"
+
+
+@pytest.mark.parametrize(
+    ("when", "refused"),
+    [
+        ('{model.probability: {">=": 0.3}}', False),
+        ('{model.probability: {">": 0.2}}', False),
+        ("{model.band: very_high}", False),
+        ('{model.band: {">=": high}}', False),
+        ("{model.band: [high, very_high]}", False),
+        ('{model.probability: {"<": 0.3}}', True),
+        ("{model.band: low}", True),
+        ("{model.band: [low, very_high]}", True),
+        ("{not: {model.band: very_high}}", True),
+        ("{model.probability: {exists: false}}", True),
+        ('{any: [{indicators.strangulation: yes}, {model.probability: {"<=": 0.1}}]}', True),
+    ],
+)
+def test_rules_may_read_the_model_only_as_at_least(when: str, refused: bool) -> None:
+    """A model test that could fire without a model, or for a lower estimate and not a
+    higher one, would let the model lower a decision: refused where it is written."""
+    text = HEAD + rule(when)
+    if not refused:
+        load_policy(text.encode())
+        return
+    found = problems(text)
+    assert [(p[0], p[2]) for p in found] == [(9, "model-may-lower")]  # the `when` line

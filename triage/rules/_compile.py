@@ -24,7 +24,7 @@ from typing import Any
 
 from ._facts import FACTS
 from ._ir import All, Cond, Not, Test
-from ._sets import ValueSet, from_test
+from ._sets import INF, ValueSet, from_test
 
 __all__ = [
     "CATCH_ALL",
@@ -200,6 +200,43 @@ def satisfiable(f: Formula, budget: int = 200_000) -> bool:
         return any(sat([*rest, item], env) for item in node.items)
 
     return sat([f], {})
+
+
+def lowering_model_facts(f: Formula) -> list[str]:
+    """Model facts that ``f`` reads other than as "at least": such a test could fire
+    without a model, or for a lower estimate and not a higher one, and so let the model
+    lower a decision. Each literal on a model fact must exclude "no model" and be
+    upward closed (every higher probability or band also satisfies it)."""
+    out: list[str] = []
+    stack = [f]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, And | Or):
+            stack.extend(node.items)
+        elif (
+            isinstance(node, Lit)
+            and node.vs.fact.startswith("model.")
+            and not _upward_closed(node.vs)
+        ):
+            out.append(node.vs.fact)
+    return sorted(set(out))
+
+
+def _upward_closed(vs: ValueSet) -> bool:
+    if vs.missing:
+        return False
+    spec = vs.spec
+    if spec.kind in ("int", "float"):
+        if len(vs.intervals) != 1:
+            return False
+        iv = vs.intervals[0]
+        top = INF if spec.hi is None else spec.hi
+        return bool(iv.hi == INF or (iv.hi >= top and iv.hi_in))
+    if vs.cofinite:
+        return False
+    order = list(spec.values)
+    ranks = sorted(order.index(v) for v in vs.values)
+    return bool(ranks) and ranks == list(range(ranks[0], len(order)))
 
 
 def alternatives(f: Formula, limit: int = MAX_ALTERNATIVES) -> list[Formula]:

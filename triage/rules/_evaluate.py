@@ -185,7 +185,10 @@ class Evaluator:
             r = ctx.instruments[iid]
             if r.score != r.score_max or r.level != r.level_max:
                 return True
-        return False
+        model = ctx.model
+        return bool(
+            self.reads_model and model is not None and model.probability_max > model.probability
+        )
 
     def max_context(self, ctx: FactContext, model: Any = None) -> FactContext:
         answers = {k: ("yes" if v == "unknown" else v) for k, v in ctx.answers.items()}

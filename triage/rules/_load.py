@@ -11,7 +11,15 @@ from .._errors import Problem, RuleFileError
 from .._report_errors import translate
 from .._suggest import suggest
 from ..vocab import DEPARTMENTS
-from ._compile import CompileError, compile_rule, formula, make_keys, pack, satisfiable
+from ._compile import (
+    CompileError,
+    compile_rule,
+    formula,
+    lowering_model_facts,
+    make_keys,
+    pack,
+    satisfiable,
+)
 from ._ir import Meta, RuleDef, Task, Then, reads
 from ._schema import PolicyFile
 from ._when import parse_when
@@ -342,6 +350,15 @@ def compile_policy_file(
                 "never-fires",
                 "the rule can never fire: its conditions contradict each other",
                 "该规则永远不会触发：其条件相互矛盾",
+            )
+        for fact in lowering_model_facts(f):
+            problems.add(
+                ("rules", i, "when"),
+                "model-may-lower",
+                f"'{fact}' may only be tested as 'at least' (>=, >, or a band and those above "
+                "it), never negated: the model may raise a decision, never lower one",
+                f"'{fact}' 只能以“至少”的方式判断（>=、> 或某一档及以上），且不能取反："
+                "模型只能提高、不能降低决定",
             )
         line, col = problems.locate(("rules", i))
         rules.append(

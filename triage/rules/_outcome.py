@@ -43,6 +43,9 @@ class TraceEntry(_Frozen):
     lead: str | None = None
     co_handlers: tuple[str, ...] = ()
     tasks: tuple[str, ...] = Field((), description="actions of the tasks the rule adds")
+    model_factors: tuple[tuple[str, float], ...] = Field(
+        (), description="for a rule reading the model: the report items that raised its estimate"
+    )
 
 
 class Gap(_Frozen):

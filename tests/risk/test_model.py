@@ -1,0 +1,333 @@
+"""The risk model: training, exact direct scoring, safe files, and only ever raising."""
+
+from __future__ import annotations
+
+import io
+import json
+import pickle
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import pytest
+import skops.io as sio
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.linear_model import LogisticRegression
+
+import triage
+from triage import ModelError
+from triage.cli import cli
+from triage.risk import cohort
+from triage.risk import model as m
+from triage.vocab import INDICATORS, LEVELS, PRIORITIES
+
+from ..strategies import random_reports, reports
+
+
+@pytest.fixture(scope="module", name="data")
+def _data() -> cohort.Cohort:
+    return cohort.generate(6000, seed=3)
+
+
+@pytest.fixture(scope="module", name="models")
+def _models(data: cohort.Cohort) -> dict[str, m.RiskModel]:
+    return {
+        kind: m.train(
+            data.reports, data.outcomes, kinds=(kind,), holdout=0.25, seed=3, synthetic=True
+        )
+        for kind in ("logistic", "boosted")
+    }
+
+
+@pytest.mark.parametrize("kind", ["logistic", "boosted"])
+def test_direct_scoring_equals_predict_proba(models: dict[str, m.RiskModel], kind: str) -> None:
+    """The per-report scorer computes exactly the fitted model's function."""
+    model = models[kind]
+    sample = [
+        triage.validate_report(r)
+        for r in [*cohort.generate(2500, seed=8).reports, *random_reports(1500, seed=8)]
+    ]
+    expected = model.predict_proba(sample)
+    direct = np.array([model.predict(r).probability for r in sample])
+    assert np.max(np.abs(direct - expected)) < 1e-9
+
+
+def test_selection_keeps_the_simpler_model_within_one_standard_error(
+    data: cohort.Cohort,
+) -> None:
+    both = m.train(data.reports[:3000], data.outcomes[:3000], holdout=0.0, seed=1)
+    sel = both.meta["candidates"]
+    chosen = sel["chosen"]
+    best = sel[chosen["best"]]["cv_log_loss"]
+    assert sel[both.kind]["cv_log_loss"] <= best + chosen["one_standard_error"]
+    if both.kind == "boosted":  # only when the logistic model is clearly worse
+        assert sel["logistic"]["cv_log_loss"] > best + chosen["one_standard_error"]
+
+
+def test_round_trip_and_card(models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+    from triage.risk._card import write_card
+
+    model = models["logistic"]
+    path = tmp_path / "risk.skops"
+    assert m.save(model, path) == model.sha256
+    md, js = write_card(model, path)
+    again = m.load(path, sha256=model.sha256)
+    assert again.sha256 == model.sha256 and path.read_bytes() == model.to_bytes()
+    reps = [triage.validate_report(r) for r in cohort.generate(200, seed=4).reports]
+    assert np.array_equal(again.predict_proba(reps), model.predict_proba(reps))
+    card = json.loads(js.read_text("utf-8"))
+    assert card["model"]["sha256"] == model.sha256 and card["synthetic"] is True
+    ev = card["evaluation"]
+    assert 0.6 < ev["overall"]["auc"] < 0.85
+    assert set(ev["instruments"]) == {
+        "danger_assessment",
+        "dash",
+        "lethality_screen",
+        "odara",
+        "model",
+    }
+    assert set(ev["subgroups"]) == set(m.SUBGROUPS)
+    text = md.read_text("utf-8")
+    assert model.sha256 in text and "not validated for use on real people" in text
+
+
+def test_same_data_same_bytes(data: cohort.Cohort) -> None:
+    """Training is reproducible and files are canonical: same seed, same sha256."""
+    a = m.train(data.reports[:2000], data.outcomes[:2000], kinds=("logistic",), seed=2)
+    b = m.train(data.reports[:2000], data.outcomes[:2000], kinds=("logistic",), seed=2)
+    assert a.sha256 == b.sha256
+
+
+def test_evaluate_metrics_are_consistent(models: dict[str, m.RiskModel]) -> None:
+    held = cohort.generate(3000, seed=21)
+    result = m.evaluate(
+        models["logistic"], held.reports, held.outcomes, thresholds=[("custom", 0.2)]
+    )
+    o = result.overall
+    lo, hi = o["auc_ci"]
+    assert lo < o["auc"] < hi
+    assert o["positives"] == int(held.outcomes.sum())
+    at = o["at"]["custom"]
+    flagged = result.p >= 0.2
+    assert at["flagged"] == int(flagged.sum())
+    tp = int((flagged & (result.y == 1)).sum())
+    assert at["sensitivity"] == pytest.approx(tp / result.y.sum())
+    assert at["ppv"] == pytest.approx(tp / flagged.sum())
+
+
+def test_plots(models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+    held = cohort.generate(1500, seed=22)
+    written = m.plots(m.evaluate(models["logistic"], held.reports, held.outcomes), tmp_path)
+    assert [p.name for p in written] == ["roc.png", "calibration.png"]
+    assert all(p.read_bytes().startswith(b"\x89PNG") for p in written)
+
+
+class Smuggled:
+    """A type no model file may carry."""
+
+
+class TestRefusal:
+    def write(self, tmp_path: Path, data: bytes) -> Path:
+        path = tmp_path / "model.skops"
+        path.write_bytes(data)
+        return path
+
+    def test_pickle_and_joblib(self, models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+        est = models["logistic"].estimator
+        with pytest.raises(ModelError, match="pickle and joblib"):
+            m.load(self.write(tmp_path, pickle.dumps(est)))
+        buffer = io.BytesIO()
+        joblib.dump(est, buffer)
+        with pytest.raises(ModelError, match="pickle and joblib"):
+            m.load(self.write(tmp_path, buffer.getvalue()))
+
+    def test_unexpected_types(self, tmp_path: Path) -> None:
+        with pytest.raises(
+            ModelError, match=r"refused types in the model file: tests\.risk\.test_model\.Smuggled"
+        ):
+            m.load(self.write(tmp_path, sio.dumps({"x": Smuggled()})))
+
+    def test_a_model_this_library_did_not_make(self, tmp_path: Path) -> None:
+        X = np.random.default_rng(0).random((50, 3))
+        plain = LogisticRegression().fit(X, (X[:, 0] > 0.5).astype(int))
+        with pytest.raises(ModelError, match="not a triage risk model"):
+            m.load(self.write(tmp_path, sio.dumps(plain)))
+
+    def test_damaged_bytes(self, models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+        data = bytearray(models["logistic"].to_bytes())
+        data[len(data) // 2] ^= 0xFF
+        with pytest.raises(ModelError):
+            m.load(self.write(tmp_path, bytes(data)))
+
+    def test_tampered_coefficients(self, models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+        """A well-formed file whose model breaks the monotone constraint is refused."""
+        est = m.loads(models["logistic"].to_bytes()).estimator
+        col = list(est.triage_meta_["features"]).index("strangulation:yes")
+        est.estimator_.coef_[0, col] = -5.0
+        with pytest.raises(ModelError, match="monotone"):
+            m.load(self.write(tmp_path, m._dumps(est)))
+
+    def test_pinned_hash(self, models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+        path = self.write(tmp_path, models["logistic"].to_bytes())
+        with pytest.raises(ModelError, match="pinned"):
+            m.load(path, sha256="0" * 64)
+        with pytest.raises(ModelError, match="pinned"):
+            triage.Triage(model=path, model_sha256="0" * 64)
+        with pytest.raises(ModelError):
+            triage.Triage(model=tmp_path / "missing.skops")
+
+    def test_never_echoes_report_values(self, tmp_path: Path) -> None:
+        path = self.write(tmp_path, b"ZZSECRETZZ" * 10)
+        with pytest.raises(ModelError) as info:
+            m.load(path)
+        assert "ZZSECRETZZ" not in str(info.value)
+
+
+TRI = st.sampled_from(["no", "unknown", "yes"])
+_RANK = {"no": 0, "unknown": 1, "yes": 2}
+
+
+@settings(max_examples=60, deadline=None)
+@given(report=reports(), code=st.sampled_from(INDICATORS.codes), a=TRI, b=TRI)
+def test_estimate_never_falls_as_an_answer_rises(
+    report: dict[str, Any], code: str, a: str, b: str
+) -> None:
+    """no ≤ unknown ≤ yes: more risk in an answer never lowers the estimate."""
+    if _RANK[a] > _RANK[b]:
+        a, b = b, a
+    model = m.demo_model()
+    low = triage.validate_report(
+        {**report, "indicators": {**report.get("indicators", {}), code: a}}
+    )
+    high = triage.validate_report(
+        {**report, "indicators": {**report.get("indicators", {}), code: b}}
+    )
+    p_low, p_high = model.predict(low), model.predict(high)
+    assert p_high.probability >= p_low.probability - 1e-12
+    assert p_low.probability <= p_low.probability_max
+
+
+_WITH = triage.Triage()
+_WITHOUT = triage.Triage(model=None)
+_L = {c: i for i, c in enumerate(LEVELS.codes)}
+_P = {c: i for i, c in enumerate(PRIORITIES.codes)}
+
+
+@settings(max_examples=80, deadline=None)
+@given(report=reports())
+def test_the_model_never_lowers_a_decision(report: dict[str, Any]) -> None:
+    with_model, without = _WITH.assess(report), _WITHOUT.assess(report)
+    assert _L[with_model.risk_level] >= _L[without.risk_level]
+    assert _L[with_model.risk_level_max] >= _L[without.risk_level_max]
+    assert _P[with_model.priority] >= _P[without.priority]
+    assert set(with_model.flags) >= set(without.flags)
+
+
+def test_decisions_record_the_model() -> None:
+    from triage.rules._fixtures import load_fixture
+
+    fixture = load_fixture(
+        Path(__file__).parents[2] / "examples" / "cases" / "71_model_second_opinion.yaml"
+    )
+    d = triage.Triage().assess(fixture.report)
+    demo = m.demo_model()
+    assert d.model is not None
+    assert (d.model.sha256, d.model.synthetic, d.model.kind) == (demo.sha256, True, demo.kind)
+    assert d.model.band == "very_high"
+    assert d.model.top_factors and d.model.top_factors[0][0] == "indicators.strangulation"
+    entry = next(e for e in d.trace if e.rule == "model_very_high")
+    assert entry.model_factors == d.model.top_factors
+    assert "model.band" in entry.read
+    assert "synthetic" in d.explain("en")
+    no_model = triage.Triage(model=None).assess(fixture.report)
+    assert no_model.model is None and "model_very_high" not in [e.rule for e in no_model.trace]
+
+
+def test_model_unused_unless_the_policy_reads_it() -> None:
+    england = Path(__file__).parents[2] / "examples" / "policies" / "england_marac.yaml"
+    t = triage.Triage(england)
+    assert t.assess(random_reports(1, seed=3)[0]).model is None
+
+
+class TestCommand:
+    def run(self, *args: str) -> Any:
+        return CliRunner().invoke(cli, ["model", *args], catch_exceptions=False)
+
+    def test_train_evaluate_card(self, tmp_path: Path) -> None:
+        out = tmp_path / "m.skops"
+        result = self.run(
+            "train", "--cohort", "3000", "--seed", "4", "--out", str(out), "--kind", "logistic"
+        )
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "m.card.md").exists() and (tmp_path / "m.card.json").exists()
+        sha = m.load(out).sha256
+        assert sha in result.output and "synthetic" in result.output
+        ev = self.run(
+            "evaluate",
+            str(out),
+            "--cohort",
+            "1500",
+            "--seed",
+            "5",
+            "--json",
+            "--plots",
+            str(tmp_path / "plots"),
+        )
+        assert ev.exit_code == 0, ev.output
+        data = json.loads(ev.output)
+        assert data["model"]["sha256"] == sha
+        assert any(k.startswith("rule model_very_high") for k in data["overall"]["at"])
+        assert len(data["plots"]) == 2
+        table = self.run("evaluate", "default", "--cohort", "1000")
+        assert table.exit_code == 0 and "danger_assessment" in table.output
+        card = self.run("card", "default")
+        assert card.exit_code == 0 and m.demo_model().sha256 in card.output
+
+    def test_train_from_data_file(self, tmp_path: Path) -> None:
+        data = tmp_path / "cases.jsonl"
+        cohort.write_jsonl(cohort.generate(1500, seed=6), data)
+        result = self.run(
+            "train",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "a.skops"),
+            "--kind",
+            "logistic",
+            "--holdout",
+            "0",
+        )
+        assert result.exit_code == 0, result.output
+        assert "synthetic" not in result.output  # the command cannot know; it does not claim
+
+    def test_refusals_exit_2(self, tmp_path: Path) -> None:
+        bad = tmp_path / "bad.skops"
+        bad.write_bytes(pickle.dumps({"a": 1}))
+        result = self.run("evaluate", str(bad), "--cohort", "100")
+        assert result.exit_code == 2 and "Traceback" not in result.output
+        assert (
+            self.run("evaluate", "default", "--cohort", "100", "--sha256", "0" * 64).exit_code == 2
+        )
+        assert self.run("train", "--out", str(tmp_path / "x.skops")).exit_code == 2
+
+
+def test_demo_model_is_reproducible_from_its_seed(tmp_path: Path) -> None:
+    """`make model` rebuilds the packaged model with the same estimates.
+
+    (Bytes, and so the sha256, can differ in the last bits of a float on another
+    machine's linear algebra library; the estimates agree to far below any threshold.)
+    """
+    rebuilt = m.build_demo(tmp_path / "demo.skops")
+    packaged = m.demo_model()
+    reps = [triage.validate_report(r) for r in cohort.generate(500, seed=30).reports]
+    assert np.max(np.abs(rebuilt.predict_proba(reps) - packaged.predict_proba(reps))) < 1e-9
+    assert rebuilt.kind == packaged.kind
+    for kind in ("logistic", "boosted"):
+        assert rebuilt.meta["candidates"][kind]["cv_log_loss"] == pytest.approx(
+            packaged.meta["candidates"][kind]["cv_log_loss"], abs=1e-9
+        )
+    assert zipfile.is_zipfile(m.DEMO_MODEL)
