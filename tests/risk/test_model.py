@@ -56,6 +56,24 @@ def test_direct_scoring_equals_predict_proba(models: dict[str, m.RiskModel], kin
     assert np.max(np.abs(direct - expected)) < 1e-9
 
 
+@pytest.mark.parametrize("kind", ["logistic", "boosted"])
+def test_contributions_add_up_to_the_estimate(models: dict[str, m.RiskModel], kind: str) -> None:
+    """The factors' shares plus the model's starting point give exactly its log-odds."""
+    model = models[kind]
+    sc: Any = model._scorer
+    if kind == "logistic":
+        start = sc.a * sc.intercept + sc.b
+    else:
+        start = sc.a * (sc.baseline + float(sc.mean[sc.roots].sum())) + sc.b
+    for report in random_reports(300, seed=12):
+        valid = triage.validate_report(report)
+        logit, by_factor = sc.explain(model.features.active(valid))
+        assert logit == pytest.approx(start + float(by_factor.sum()), abs=1e-9)
+        top = model.predict(valid).top_factors
+        assert [v for _, v in top] == sorted((v for _, v in top), reverse=True)
+        assert all(v > 0 for _, v in top)
+
+
 def test_selection_keeps_the_simpler_model_within_one_standard_error(
     data: cohort.Cohort,
 ) -> None:

@@ -42,6 +42,12 @@ class LinearScorer:
             raw += w[j] * value
         return self.a * raw + self.b
 
+    def explain_pair(
+        self, active: list[tuple[int, float]], maxed: list[tuple[int, float]]
+    ) -> tuple[float, np.ndarray, float]:
+        logit, by_factor = self.explain(active)
+        return logit, by_factor, (logit if maxed == active else self.logit(maxed))
+
     def explain(self, active: list[tuple[int, float]]) -> tuple[float, np.ndarray]:
         """The logit, and what each factor adds to it."""
         w, a = self.weights, self.a
@@ -90,6 +96,28 @@ class TreeScorer:
         self.roots = np.asarray(roots, dtype=np.intp)
         self.child = np.column_stack([self.left, self.right]).ravel()  # [2i]: left, [2i+1]: right
         self.depth = depth
+        path_feature, path_delta = self._paths()
+        self.path_factor = self.factors[path_feature]
+        self.path_share = self.a * path_delta
+
+    def _paths(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per leaf, the (column, change in expected value) of each step from its root."""
+        n = len(self.feature)
+        feature = np.zeros((n, max(self.depth, 1)), dtype=np.intp)
+        delta = np.zeros((n, max(self.depth, 1)))
+        for root in self.roots:
+            stack = [(int(root), [])]
+            while stack:
+                node, path = stack.pop()
+                kids = (int(self.left[node]), int(self.right[node]))
+                if kids == (node, node):  # a leaf
+                    for step, (col, change) in enumerate(path):
+                        feature[node, step], delta[node, step] = col, change
+                    continue
+                for kid in kids:
+                    change = self.mean[kid] - self.mean[node]
+                    stack.append((kid, [*path, (int(self.feature[node]), change)]))
+        return feature, delta
 
     def _dense(self, active: list[tuple[int, float]]) -> np.ndarray:
         x = np.zeros(self.width)
@@ -102,31 +130,35 @@ class TreeScorer:
         x = self._dense(active)
         # Which way every node sends this report, all at once; then step down the trees.
         right = x[self.feature] > self.threshold
-        child, mean, feature = self.child, self.mean, self.feature
+        child = self.child
         idx = self.roots
-        if not explain:
-            for _ in range(self.depth):
-                idx = child[2 * idx + right[idx]]
-            return self.baseline + float(self.value[idx].sum()), _EMPTY
-        steps, deltas = [], []
         for _ in range(self.depth):
-            nxt = child[2 * idx + right[idx]]
-            steps.append(feature[idx])
-            deltas.append(mean[nxt] - mean[idx])  # zero once a leaf is reached
-            idx = nxt
-        totals = np.bincount(
-            np.concatenate(steps), weights=np.concatenate(deltas), minlength=self.width
+            idx = child[2 * idx + right[idx]]
+        raw = self.baseline + float(self.value[idx].sum())
+        if not explain:
+            return raw, _EMPTY
+        # Each leaf's path shares (calibrated, per report item) were worked out once.
+        by_factor = np.bincount(
+            self.path_factor[idx].ravel(),
+            weights=self.path_share[idx].ravel(),
+            minlength=self.n_factors,
         )
-        return self.baseline + float(self.value[idx].sum()), totals
+        return raw, by_factor
 
     def logit(self, active: list[tuple[int, float]]) -> float:
         return self.a * self._walk(active, False)[0] + self.b
 
     def explain(self, active: list[tuple[int, float]]) -> tuple[float, np.ndarray]:
         """The logit, and what each factor adds to it, in one walk."""
-        raw, totals = self._walk(active, True)
-        by_factor = np.bincount(self.factors, weights=self.a * totals, minlength=self.n_factors)
+        raw, by_factor = self._walk(active, True)
         return self.a * raw + self.b, by_factor
+
+    def explain_pair(
+        self, active: list[tuple[int, float]], maxed: list[tuple[int, float]]
+    ) -> tuple[float, np.ndarray, float]:
+        """`explain` for ``active``, and the logit for ``maxed`` (walked only if different)."""
+        logit, by_factor = self.explain(active)
+        return logit, by_factor, (logit if maxed == active else self.logit(maxed))
 
 
 _EMPTY = np.zeros(0)

@@ -140,9 +140,11 @@ class RiskModel:
         """The estimate for one report, computed directly from the fitted parameters."""
         answers = answers if answers is not None else normalise(report)
         fs, scorer = self.features, self._scorer
-        logit, by_factor = scorer.explain(fs.active(report, answers))
+        active = fs.active(report, answers)
+        maxed = fs.active(report, answers, maxed=True)
+        logit, by_factor, logit_max = scorer.explain_pair(active, maxed)
         p = _sigmoid(logit)
-        p_max = max(p, _sigmoid(scorer.logit(fs.active(report, answers, maxed=True))))
+        p_max = max(p, _sigmoid(logit_max))
         names = self._factor_names
         order = np.argsort(-by_factor, kind="stable")[:5]
         top = [(names[i], round(float(by_factor[i]), 6)) for i in order if by_factor[i] > 1e-9]
