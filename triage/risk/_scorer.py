@@ -106,7 +106,7 @@ class TreeScorer:
         feature = np.zeros((n, max(self.depth, 1)), dtype=np.intp)
         delta = np.zeros((n, max(self.depth, 1)))
         for root in self.roots:
-            stack = [(int(root), [])]
+            stack: list[tuple[int, list[tuple[int, float]]]] = [(int(root), [])]
             while stack:
                 node, path = stack.pop()
                 kids = (int(self.left[node]), int(self.right[node]))
