@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@$(PY) -m compileall -q triage  # bytecode even where PYTHONDONTWRITEBYTECODE is set
 	@touch $(STAMP)
 
 demo: $(STAMP)
@@ -20,7 +21,9 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 
 bench: $(STAMP)
-	$(PY) -m pytest benchmarks -q --benchmark-enable --benchmark-columns=min,median,mean,max,ops --benchmark-sort=name -p no:randomly
+	@mkdir -p .benchmarks
+	$(PY) -m pytest benchmarks -q --benchmark-enable --benchmark-columns=min,median,mean,max,ops --benchmark-sort=name --benchmark-json=.benchmarks/results.json
+	$(PY) benchmarks/report.py .benchmarks/results.json
 
 lint: $(STAMP)
 	$(PY) -m ruff check triage tests benchmarks examples

@@ -8,7 +8,16 @@ import pytest
 
 import triage
 
-PUBLIC_MODULES = ["triage", "triage.vocab", "triage.risk", "triage.rules", "triage.cli"]
+PUBLIC_MODULES = [
+    "triage",
+    "triage.vocab",
+    "triage.risk",
+    "triage.risk.cohort",
+    "triage.risk.model",
+    "triage.rules",
+    "triage.routing",
+    "triage.cli",
+]
 
 
 @pytest.mark.parametrize("module", PUBLIC_MODULES)
@@ -33,6 +42,7 @@ def test_one_exception_root() -> None:
         "FixtureError",
         "EngineError",
         "ModelError",
+        "DecisionLogError",
         "UsageError",
     ]:
         assert issubclass(getattr(triage, name), triage.TriageError)
@@ -58,5 +68,5 @@ def test_docstring_examples() -> None:
     import triage.risk
     import triage.rules
 
-    for module in (triage, triage.rules, triage.risk):
+    for module in (triage, triage.rules, triage.risk, triage.risk.model, triage.risk.cohort):
         assert doctest.testmod(module).failed == 0

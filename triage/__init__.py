@@ -16,8 +16,10 @@ from __future__ import annotations
 import contextlib
 
 from ._assess import Triage, assess, validate_report
+from ._batch import Rejected
 from ._decision import Decision
 from ._errors import (
+    DecisionLogError,
     EngineError,
     FixtureError,
     ModelError,
@@ -47,6 +49,7 @@ __all__ = [
     "Children",
     "Consent",
     "Decision",
+    "DecisionLogError",
     "Derivation",
     "EngineError",
     "FixtureError",
@@ -56,6 +59,7 @@ __all__ = [
     "Policy",
     "Problem",
     "ProfessionalJudgement",
+    "Rejected",
     "Report",
     "ReportError",
     "Requests",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +11,9 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 
+from ._batch import Rejected, results
 from ._decision import Decision, JudgementRecord, ModelRef
+from ._decision_log import DecisionLog, log_record
 from ._errors import EngineError, ModelError, ReportError, UsageError
 from ._normalise import Answers, normalise
 from ._report import Report
@@ -196,6 +198,8 @@ class Triage:
             path to a model file, or None for none. It is used only when the policy
             reads ``model.*`` facts, and loaded then.
         model_sha256: refuse any model file but the one with this sha256.
+        decision_log: a file to append one JSON line per decision to (identifiers and
+            results, never report contents), or a callable that receives each record.
     """
 
     def __init__(
@@ -206,6 +210,7 @@ class Triage:
         clock: Clock = _utc_now,
         model: RiskModel | str | Path | None = "default",
         model_sha256: str | None = None,
+        decision_log: str | Path | Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         if on_error not in ("raise", "escalate"):
             raise UsageError("on_error must be 'raise' or 'escalate'")
@@ -223,6 +228,35 @@ class Triage:
         elif model not in (None, "default"):
             self._model = load_model(model, model_sha256)  # a bad file fails here, not later
         self._active = self._prepare(policy)
+        self._log = DecisionLog(decision_log) if decision_log is not None else None
+
+    def worker_spec(self) -> tuple[bytes, Any, str | None, str]:
+        """What a worker process needs to build the same pipeline."""
+        source = self._model_source
+        model: Any = (
+            ("bytes", source.to_bytes())
+            if isinstance(source, RiskModel)
+            else (str(source) if isinstance(source, Path) else source)
+        )
+        sha = self._model_sha256
+        if isinstance(source, RiskModel):
+            sha = source.sha256
+        return self.policy.source, model, sha, self._on_error
+
+    def assess_many(
+        self, reports: Iterable[Report | Mapping[str, Any] | bytes | str], *, jobs: int = 1
+    ) -> Iterator[Decision | Rejected]:
+        """One result per report, in order: a `Decision`, or a `Rejected` naming the fault.
+
+        Reports may be dicts, `Report` objects or JSON text. ``jobs`` worker processes
+        (each with its own engine) decide chunks in parallel; memory stays bounded.
+        A model or usage failure stops the run with its error.
+        """
+        items = ((i, None, r) for i, r in enumerate(reports))
+        for result, record in results(self, items, jobs=jobs):
+            if record is not None and self._log is not None:
+                self._log.write(record)
+            yield result
 
     def model(self) -> RiskModel | None:
         """The risk model decisions use (loaded on first use), or None."""
@@ -281,7 +315,9 @@ class Triage:
             estimate=estimate,
         )
         try:
-            memo = prepared.matched
+            # Matches are shared only between policies compared side by side (`outcome`);
+            # within one decision the two worlds rarely match a stratum alike.
+            memo = None if gaps else prepared.matched
             if evaluator.needs_max_world(ctx):
                 run.maxw = evaluator.run(
                     prepared.max_context(evaluator, ctx),
@@ -304,8 +340,18 @@ class Triage:
             run.failed = True
         return run
 
-    def assess(self, report: Report | Mapping[str, Any]) -> Decision:
-        """Decide one report (a `Report` or a dict in the report JSON shape)."""
+    def assess(self, report: Report | Mapping[str, Any], *, log: bool = True) -> Decision:
+        """Decide one report (a `Report` or a dict in the report JSON shape).
+
+        ``log=False`` leaves the decision out of the decision log (batch runs log each
+        decision where the results are gathered).
+        """
+        decision = self._assess(report)
+        if log and self._log is not None:
+            self._log.write(log_record(decision))
+        return decision
+
+    def _assess(self, report: Report | Mapping[str, Any]) -> Decision:
         run = self._run(report)
         policy, evaluator, valid, world, maxw = (
             run.policy,

@@ -6,6 +6,7 @@
     ├── FixtureError                 fixture-invalid    a case fixture failed to load
     ├── EngineError                  engine-failure     the rule engine failed while evaluating
     ├── ModelError                   model-invalid      a model file was refused or failed
+    ├── DecisionLogError             log-failure        the decision log could not be written
     └── UsageError                   usage              an API or CLI argument is wrong
 
 Each error carries a stable ``code`` and, where it has them, a tuple of
@@ -18,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "DecisionLogError",
     "EngineError",
     "FixtureError",
     "ModelError",
@@ -141,6 +143,12 @@ class ModelError(TriageError, ValueError):
     """A model file was refused (wrong format, unexpected types, tampered) or failed."""
 
     code = "model-invalid"
+
+
+class DecisionLogError(TriageError, OSError):
+    """The decision log could not be written; the decision is not returned unlogged."""
+
+    code = "log-failure"
 
 
 class UsageError(TriageError, ValueError):

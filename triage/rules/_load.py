@@ -422,4 +422,6 @@ def compile_policy_file(
             "lethality_screen": {"version": m.instruments.lethality_screen.version}
         },
     )
-    return Compiled(meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed})
+    return Compiled(
+        meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed, "source": data}
+    )

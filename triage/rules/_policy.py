@@ -53,6 +53,12 @@ class Policy:
         return config
 
     @property
+    def source(self) -> bytes:
+        """The policy file's bytes (what `sha256` is the hash of)."""
+        data: bytes = self.extra["source"]
+        return data
+
+    @property
     def id(self) -> str:
         return self.meta.id
 

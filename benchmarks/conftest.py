@@ -1,0 +1,49 @@
+"""Shared inputs: reports from the synthetic cohort, decided with the packaged default
+policy and demonstration model, as the README's table is."""
+
+from __future__ import annotations
+
+import os
+import platform
+from typing import Any
+
+import pytest
+
+import triage
+from triage.risk import cohort
+
+REPORTS = cohort.generate(2000, seed=99).reports
+
+
+def percentiles(benchmark: Any) -> None:
+    """Add p50 and p99 (in microseconds) of every measured round to the benchmark's record."""
+    data = sorted(benchmark.stats.stats.data)
+    if data:
+        benchmark.extra_info["p50_us"] = round(data[len(data) // 2] * 1e6, 1)
+        benchmark.extra_info["p99_us"] = round(
+            data[min(len(data) - 1, int(len(data) * 0.99))] * 1e6, 1
+        )
+
+
+def cycle(fn: Any, n: int) -> Any:
+    """A function of no arguments that calls ``fn(i)`` for i = 0, 1, … n-1, 0, 1, …"""
+    state = {"i": -1}
+
+    def step() -> Any:
+        state["i"] = (state["i"] + 1) % n
+        return fn(state["i"])
+
+    return step
+
+
+@pytest.fixture(scope="session")
+def default_triage() -> triage.Triage:
+    t = triage.Triage()
+    t.assess(REPORTS[0])  # the model is loaded on first use; keep that out of the timings
+    return t
+
+
+def pytest_report_header() -> str:
+    cpus = os.cpu_count()
+    cpu = platform.processor() or platform.machine()
+    return f"machine: {cpu}, {cpus} CPUs, Python {platform.python_version()}"

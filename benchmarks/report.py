@@ -1,0 +1,90 @@
+"""Print the README's benchmark table from pytest-benchmark JSON files.
+
+python benchmarks/report.py results.json [more.json ...]
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+TARGETS = {
+    "test_assess": ("assess, one report (p50 / p99)", "p50 ≤ 150 µs, p99 ≤ 1 ms"),
+    "test_assess_to_json": ("assess + JSON, one report (p50 / p99)", ""),
+    "test_stage_validate_and_normalise": ("stage: validate + normalise", ""),
+    "test_stage_instruments": ("stage: four instruments", ""),
+    "test_stage_model": ("stage: model", "≤ 50 µs"),
+    "test_stage_rules_both_worlds": ("stage: rules, both worlds", ""),
+    "test_stage_routing": ("stage: routing plan", ""),
+    "test_stage_trace_and_gaps": ("stage: trace + information gaps", ""),
+    "test_library": ("rules, one world: library", "≥ 2× faster than naive"),
+    "test_baseline_naive_host": ("rules, one world: naive durable Host", "baseline"),
+    "test_floor_c_calls_only": ("rules, one world: C calls only", "floor"),
+    "test_batch[1]": ("batch, 1 process", ""),
+    "test_batch[2]": ("batch, 2 processes", "≥ 8,000 reports/s"),
+    "test_cold_start[with-model]": ("cold start with model", "≤ 1 s"),
+    "test_cold_start[without-model]": ("cold start without model", ""),
+    "test_memory_and_threads": ("1,000,000 evaluations", "≤ 5 MB growth"),
+    "test_direct_logistic": ("model, direct: logistic", ""),
+    "test_direct_boosted": ("model, direct: boosted", ""),
+    "test_baseline_sklearn_predict_proba_logistic": (
+        "model, sklearn predict_proba: logistic",
+        "baseline",
+    ),
+    "test_baseline_sklearn_predict_proba_boosted": (
+        "model, sklearn predict_proba: boosted",
+        "baseline",
+    ),
+}
+
+
+def _time(seconds: float) -> str:
+    if seconds >= 1:
+        return f"{seconds:.2f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} µs"
+
+
+def row(bench: dict[str, Any]) -> str | None:
+    name = bench["name"]
+    if name not in TARGETS:
+        return None
+    label, target = TARGETS[name]
+    extra = bench.get("extra_info", {})
+    stats = bench["stats"]
+    if "p50_us" in extra:
+        value = f"{extra['p50_us']:.0f} µs / {extra['p99_us']:.0f} µs"
+    elif "reports_per_s" in extra:
+        value = f"{extra['reports_per_s']:,} reports/s"
+    elif "rss_growth_kib" in extra:
+        value = (
+            f"RSS +{extra['rss_growth_kib']} KiB, {extra['threads']} Python thread "
+            f"({extra['os_threads']} OS threads)"
+        )
+    else:
+        value = f"{_time(stats['median'])} median"
+    return f"| {label} | {value} | {target} |"
+
+
+def main(paths: list[str]) -> None:
+    machine = None
+    rows = []
+    for path in paths:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+        info = data["machine_info"]
+        machine = (
+            f"{info['cpu'].get('brand_raw', info.get('processor'))}, "
+            f"{info['cpu'].get('count')} CPUs, Python {info['python_version']}"
+        )
+        rows.extend(r for b in data["benchmarks"] if (r := row(b)))
+    print(f"Machine: {machine}\n")
+    print("| measure | result | target |")
+    print("|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

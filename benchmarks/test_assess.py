@@ -1,0 +1,93 @@
+"""`assess` for one report, end to end and stage by stage (p50 and p99 in extra_info)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import triage
+from triage._assess import Prepared, score_instruments
+from triage._normalise import normalise
+from triage.routing import build_plan
+
+from .conftest import REPORTS, cycle, percentiles
+
+N = len(REPORTS)
+VALID = [triage.validate_report(r) for r in REPORTS]
+ANSWERS = [normalise(v) for v in VALID]
+
+
+@pytest.mark.benchmark(group="assess: one report")
+def test_assess(benchmark: Any, default_triage: triage.Triage) -> None:
+    benchmark.pedantic(
+        cycle(lambda i: default_triage.assess(REPORTS[i]), N), rounds=4 * N, warmup_rounds=200
+    )
+    percentiles(benchmark)
+
+
+@pytest.mark.benchmark(group="assess: one report")
+def test_assess_to_json(benchmark: Any, default_triage: triage.Triage) -> None:
+    benchmark.pedantic(
+        cycle(lambda i: default_triage.assess(REPORTS[i]).to_json(), N),
+        rounds=2 * N,
+        warmup_rounds=100,
+    )
+    percentiles(benchmark)
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_validate_and_normalise(benchmark: Any) -> None:
+    benchmark(cycle(lambda i: Prepared(REPORTS[i]), N))
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_instruments(benchmark: Any, default_triage: triage.Triage) -> None:
+    options = default_triage.policy.meta.instrument_options
+    benchmark(cycle(lambda i: score_instruments(VALID[i], ANSWERS[i], options), N))
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_model(benchmark: Any, default_triage: triage.Triage) -> None:
+    model = default_triage.model()
+    assert model is not None
+    benchmark(cycle(lambda i: model.predict(VALID[i], ANSWERS[i]), N))
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_rules_both_worlds(benchmark: Any, default_triage: triage.Triage) -> None:
+    """The policy run on the answers as given and with every unknown as yes."""
+    prepared = [Prepared(v) for v in VALID]
+
+    def run(i: int) -> Any:
+        p = prepared[i]
+        p.matched.clear()
+        return default_triage._run(p)
+
+    benchmark(cycle(run, N))
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_routing(benchmark: Any, default_triage: triage.Triage) -> None:
+    runs = [default_triage._run(v) for v in VALID]
+    policy = default_triage.policy
+
+    def plan(i: int) -> Any:
+        run = runs[i]
+        assert run.world is not None
+        return build_plan(policy, VALID[i], run.evaluator.rules_fired(run.world), run.world.level)
+
+    benchmark(cycle(plan, N))
+
+
+@pytest.mark.benchmark(group="assess: stages")
+def test_stage_trace_and_gaps(benchmark: Any, default_triage: triage.Triage) -> None:
+    runs = [default_triage._run(v) for v in VALID]
+
+    def explain(i: int) -> Any:
+        run = runs[i]
+        assert run.world is not None
+        gaps = run.evaluator.gaps(run.world, run.maxw, run.ctx) if run.maxw else []
+        return run.evaluator.trace(run.world), gaps
+
+    benchmark(cycle(explain, N))

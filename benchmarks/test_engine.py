@@ -1,0 +1,111 @@
+"""The rules stage against durable-rules used the naive way and against its C floor.
+
+All three evaluate the same compiled policy on the same reports, one world each:
+
+- library: `Evaluator.run` (facts built from the report, the C core driven directly);
+- naive: the same rulesets in durable's ``Host`` with a Python action per rule, the
+  fact dict asserted and retracted through the Host API (it also re-parses the fact,
+  a few microseconds, because it is handed the same encoded fact);
+- floor: the C calls alone (assert, drain the matched rules, retract) on facts
+  encoded beforehand: no Python work besides the calls.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import triage
+from triage._assess import Prepared
+from triage.rules._durable import NaiveHost
+from triage.rules._evaluate import Evaluator
+
+from .conftest import REPORTS, cycle
+
+N = 1000
+
+
+@pytest.fixture(scope="module")
+def contexts(default_triage: triage.Triage) -> list[Any]:
+    runs = [default_triage._run(Prepared(r)) for r in REPORTS[:N]]
+    return [(run.ctx, run.judgement, run.maxw.level if run.maxw else None) for run in runs]
+
+
+class _Naive(Evaluator):
+    def __init__(self, policy: Any, host: NaiveHost) -> None:
+        super().__init__(policy)
+        self.host = host
+
+    def _fire(self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]) -> Any:
+        return self.host.fire(stratum, json.loads(fact_json))
+
+
+class _Recorder(Evaluator):
+    """Keeps every stratum's encoded fact, to replay them against the C core alone."""
+
+    def __init__(self, policy: Any) -> None:
+        super().__init__(policy)
+        self.facts: list[tuple[int, str]] = []
+
+    def _fire(self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]) -> Any:
+        self.facts.append((stratum, fact_json))
+        return super()._fire(engine, stratum, fact_json, values)
+
+
+@pytest.mark.benchmark(group="rules stage: one world, one report")
+def test_library(benchmark: Any, default_triage: triage.Triage, contexts: list[Any]) -> None:
+    ev = Evaluator(default_triage.policy)
+    benchmark(
+        cycle(
+            lambda i: ev.run(
+                contexts[i][0], contexts[i][1], level_max=contexts[i][2], record=False
+            ),
+            N,
+        )
+    )
+
+
+@pytest.mark.benchmark(group="rules stage: one world, one report")
+def test_baseline_naive_host(
+    benchmark: Any, default_triage: triage.Triage, contexts: list[Any]
+) -> None:
+    host = NaiveHost(default_triage.policy.layout)
+    ev = _Naive(default_triage.policy, host)
+    try:
+        reference = Evaluator(default_triage.policy)
+        for ctx, judgement, level_max in contexts[:50]:  # the same answers, or no comparison
+            assert (
+                ev.run(ctx, judgement, level_max=level_max).fired
+                == reference.run(ctx, judgement, level_max=level_max).fired
+            )
+        benchmark(
+            cycle(
+                lambda i: ev.run(
+                    contexts[i][0], contexts[i][1], level_max=contexts[i][2], record=False
+                ),
+                N,
+            )
+        )
+    finally:
+        host.close()
+
+
+@pytest.mark.benchmark(group="rules stage: one world, one report")
+def test_floor_c_calls_only(
+    benchmark: Any, default_triage: triage.Triage, contexts: list[Any]
+) -> None:
+    recorder = _Recorder(default_triage.policy)
+    per_report = []
+    for ctx, judgement, level_max in contexts:
+        recorder.facts = []
+        recorder.run(ctx, judgement, level_max=level_max, record=False)
+        per_report.append(recorder.facts)
+    engine = default_triage.policy.engine()
+
+    def replay(i: int) -> None:
+        for stratum, fact in per_report[i]:
+            engine.fire(stratum, fact)
+
+    benchmark(cycle(replay, N))
