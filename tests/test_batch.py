@@ -116,6 +116,44 @@ class TestEngineFailureMidBatch:
         assert rejected and all(r.code == "engine-failure" for r in rejected)
 
 
+@pytest.mark.parametrize("mode", ["escalate", "raise"])
+def test_engine_failure_mid_batch_on_the_command_line(
+    mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from triage.rules import _durable
+
+    reports = random_reports(60, seed=9)
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in reports), "utf-8")
+    real = _durable._dre.assert_fact
+    calls = {"n": 0}
+
+    def flaky(handle: Any, fact: str) -> Any:
+        calls["n"] += 1
+        if 100 <= calls["n"] < 140:
+            raise _durable._dre.error("Could not assert fact, error code: 303")
+        return real(handle, fact)
+
+    monkeypatch.setattr(_durable._dre, "assert_fact", flaky)
+    out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
+    result = CliRunner().invoke(
+        cli,
+        ["batch", str(src), "-o", str(out), "--errors", str(err), "--on-error", mode],
+        catch_exceptions=False,
+    )
+    decisions = [json.loads(x) for x in out.read_text("utf-8").splitlines()]
+    errors = [json.loads(x) for x in err.read_text("utf-8").splitlines()]
+    assert len(decisions) + len(errors) == 60
+    if mode == "escalate":
+        assert result.exit_code == 0 and not errors
+        assert any(d["status"] == "engine_error" and d["priority"] == "P1" for d in decisions)
+    else:
+        assert result.exit_code == 1 and errors
+        assert all(e["code"] == "engine-failure" for e in errors)
+    ids = [d["report_id"] for d in decisions]
+    assert ids == [r["id"] for i, r in enumerate(reports) if i not in {e["index"] for e in errors}]
+
+
 class TestCommand:
     def test_every_line_accounted_for(self, tmp_path: Path) -> None:
         lines, bad = mixed_lines(200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import IO, Any
 
@@ -10,6 +11,7 @@ from ._errors import Problem, ReportError
 
 __all__ = ["MAX_DEPTH", "MAX_REPORT_BYTES", "iter_text_lines", "parse_json", "read_bounded"]
 
+MAX_INT_DIGITS = 30
 MAX_REPORT_BYTES = 1 << 20  # one report; a narrative is capped at 20,000 characters
 MAX_DEPTH = 32
 
@@ -27,6 +29,25 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise _Reject("duplicate-key", "an object has the same key twice", "对象中有重复的键")
         out[key] = value
     return out
+
+
+def _int(text: str) -> int:
+    # No field needs more than a few digits; a huge literal would otherwise hit Python's
+    # integer-conversion limit as an untyped ValueError.
+    if len(text.lstrip("-")) > MAX_INT_DIGITS:
+        raise _Reject(
+            "number-too-large",
+            f"a number has more than {MAX_INT_DIGITS} digits",
+            f"数字超过 {MAX_INT_DIGITS} 位",
+        )
+    return int(text)
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999 reads as infinity
+        _constant(text)
+    return value
 
 
 def _constant(name: str) -> Any:
@@ -119,7 +140,13 @@ def parse_json(
     if not text.strip():
         raise _problem(where, "empty", "the input is empty", "输入为空")
     try:
-        value = json.loads(text, object_pairs_hook=_pairs, parse_constant=_constant)
+        value = json.loads(
+            text,
+            object_pairs_hook=_pairs,
+            parse_constant=_constant,
+            parse_int=_int,
+            parse_float=_float,
+        )
     except _Reject as exc:
         raise _problem(where, exc.code, exc.en, exc.zh) from None
     except json.JSONDecodeError as exc:

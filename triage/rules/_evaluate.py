@@ -444,9 +444,6 @@ class Evaluator:
             rule = self._rules[index]
             then = rule.then
             fired_now = index in in_actual
-            values = {name: FACTS[name].get(now) for name in rule.reads}
-            pred = self._predicates[index]
-            memo: dict[Any, bool] = {}
             raises = (
                 then.level
                 if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
@@ -454,6 +451,11 @@ class Evaluator:
             )
             adds = {f for f in then.flags if f not in actual.flags}
             removes = {f for f in then.flags if f in lost_flags}
+            if not (removes if fired_now else (raises or adds)):
+                continue  # whether this rule fires would change nothing in the decision
+            values = {name: FACTS[name].get(now) for name in rule.reads}
+            pred = self._predicates[index]
+            memo: dict[Any, bool] = {}
             for name, flips in self._candidates(rule, ctx, cache):
                 alone = memo.get(flips)
                 if alone is None:

@@ -27,6 +27,7 @@ KEY = "<key>"
 MAX_FILE_BYTES = 2 << 20
 MAX_DEPTH = 48
 MAX_ALIAS_NODES = 50_000
+MAX_INT_DIGITS = 30
 
 _Parser = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
@@ -80,10 +81,25 @@ def _scalar(event: Any, where: str) -> Any:
     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
     if tag not in _ALLOWED:
         raise _fail(where, "yaml-tag", "unsupported YAML value", "不支持的 YAML 值", line, col)
+    if tag == "tag:yaml.org,2002:int" and len(event.value.lstrip("+-")) > MAX_INT_DIGITS:
+        # Python refuses to convert very long integers (an untyped ValueError).
+        raise _fail(
+            where,
+            "yaml-number",
+            f"a number has more than {MAX_INT_DIGITS} digits",
+            f"数字超过 {MAX_INT_DIGITS} 位",
+            line,
+            col,
+        )
     node = yaml.ScalarNode(tag, event.value)
     # The tag's own constructor, not construct_object: that one caches every node it
     # sees in the shared constructor, which would grow with every file loaded.
-    value = _CONSTRUCT.yaml_constructors[tag](_CONSTRUCT, node)
+    try:
+        value = _CONSTRUCT.yaml_constructors[tag](_CONSTRUCT, node)
+    except (ValueError, TypeError, OverflowError):
+        raise _fail(
+            where, "yaml-value", "a value cannot be read", "无法读取的值", line, col
+        ) from None
     if isinstance(value, float) and not math.isfinite(value):
         raise _fail(where, "yaml-number", "numbers must be finite", "数值必须是有限数", line, col)
     return value
@@ -211,6 +227,23 @@ def _size(node: _Node, memo: dict[int, int]) -> int:
     return total
 
 
+def _excess(node: _Node, sizes: dict[int, int]) -> tuple[int, int]:
+    """Where the expansion goes over the limit: the first value, in document order,
+    that takes the running total past it (descending while one value alone does)."""
+    while node.kind != "scalar":
+        children = [v for *_, v in node.items] if node.kind == "map" else list(node.items)
+        total, over = 0, None
+        for child in children:
+            total += sizes[id(child)]
+            if total > MAX_ALIAS_NODES:
+                over = child
+                break
+        if over is None or sizes[id(over)] <= MAX_ALIAS_NODES:
+            return (over or node).line, (over or node).col
+        node = over
+    return node.line, node.col
+
+
 def _build(
     node: _Node, path: tuple[Any, ...], marks: dict[tuple[Any, ...], tuple[int, int]], where: str
 ) -> Any:
@@ -254,12 +287,16 @@ def load_yaml(data: bytes, where: str, max_bytes: int = MAX_FILE_BYTES) -> Loade
         raise _fail(where, "yaml-too-deep", "nested too deeply", "嵌套过深") from None
     if root is None:
         raise _fail(where, "empty", "the file is empty", "文件为空")
-    if _size(root, {}) > MAX_ALIAS_NODES:
+    sizes: dict[int, int] = {}
+    if _size(root, sizes) > MAX_ALIAS_NODES:
+        line, col = _excess(root, sizes)
         raise _fail(
             where,
             "yaml-too-large",
             f"more than {MAX_ALIAS_NODES} values once aliases are expanded",
             f"展开别名后超过 {MAX_ALIAS_NODES} 个值",
+            line,
+            col,
         )
     marks: dict[tuple[Any, ...], tuple[int, int]] = {}
     value = _build(root, (), marks, where)
