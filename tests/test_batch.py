@@ -104,6 +104,7 @@ class TestEngineFailureMidBatch:
             return real(handle, fact)
 
         monkeypatch.setattr(_durable._dre, "assert_fact", flaky)
+        monkeypatch.setattr("triage.rules._evaluate.MATCH_CACHE", 0)
         escalated = list(triage.Triage(on_error="escalate").assess_many(reports))
         assert len(escalated) == 120
         failed = [d for d in escalated if d.status == "engine_error"]
@@ -135,6 +136,7 @@ def test_engine_failure_mid_batch_on_the_command_line(
         return real(handle, fact)
 
     monkeypatch.setattr(_durable._dre, "assert_fact", flaky)
+    monkeypatch.setattr("triage.rules._evaluate.MATCH_CACHE", 0)
     out, err = tmp_path / "out.jsonl", tmp_path / "err.jsonl"
     result = CliRunner().invoke(
         cli,

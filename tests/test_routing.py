@@ -416,6 +416,7 @@ def test_engine_error_decision_still_routed(monkeypatch: pytest.MonkeyPatch) -> 
     from triage.rules import _durable
 
     t = triage.Triage(on_error="escalate")
+    monkeypatch.setattr("triage.rules._evaluate.MATCH_CACHE", 0)
     monkeypatch.setattr(
         _durable._dre, "assert_fact", lambda *a: (_ for _ in ()).throw(MemoryError())
     )

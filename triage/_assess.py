@@ -106,9 +106,19 @@ def _escalated_level(judgement: Judgement | None) -> str:
 class Prepared:
     """A report validated and normalised once, to be decided under several policies."""
 
-    __slots__ = ("_maxed", "_predicted", "_scored", "answers", "matched", "plans", "report")
+    __slots__ = (
+        "_maxed",
+        "_predicted",
+        "_scored",
+        "answers",
+        "explain",
+        "matched",
+        "plans",
+        "report",
+    )
 
-    def __init__(self, report: Report | Mapping[str, Any]) -> None:
+    def __init__(self, report: Report | Mapping[str, Any], *, explain: bool = True) -> None:
+        self.explain = explain  # False: no model factors (policies compared on outcomes)
         self.report = validate_report(report)
         self.answers = normalise(self.report)
         self._scored: dict[str, dict[str, InstrumentResult]] = {}
@@ -131,7 +141,9 @@ class Prepared:
         """The model's estimate, computed once per model."""
         out = self._predicted.get(model.sha256)
         if out is None:
-            out = self._predicted[model.sha256] = model.predict(self.report, self.answers)
+            out = self._predicted[model.sha256] = model.predict(
+                self.report, self.answers, explain=self.explain
+            )
         return out
 
     def max_context(self, evaluator: Evaluator, ctx: FactContext) -> FactContext:
@@ -414,7 +426,7 @@ class Triage:
 
         Level, priority, flags and routing are exactly those of `assess`.
         """
-        prepared = report if isinstance(report, Prepared) else Prepared(report)
+        prepared = report if isinstance(report, Prepared) else Prepared(report, explain=False)
         run = self._run(prepared, gaps=False)
         valid, world = run.report, run.world
         if run.failed or world is None:

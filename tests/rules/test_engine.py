@@ -13,7 +13,7 @@ import pytest
 import triage
 import triage.vocab
 from triage import EngineError
-from triage.rules import _durable, load_policy
+from triage.rules import _durable, _evaluate, load_policy
 from triage.rules._compile import STACK_BUDGET, compile_rule, make_keys, stack_bound
 
 from ..conftest import EXAMPLES
@@ -43,6 +43,12 @@ def rss_kib() -> int:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise AssertionError("no VmRSS")
+
+
+@pytest.fixture(autouse=True)
+def _engine_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about the engine itself: no remembered matches."""
+    monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)
 
 
 class TestIndependence:
@@ -130,6 +136,7 @@ class TestFailures:
 
     def test_recovers_after_a_failure(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """A failed evaluation leaves nothing behind; the next one is correct."""
+        monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)  # every evaluation asks the engine
         t = triage.Triage(clock=fixed_clock)
         report = random_reports(1, seed=5)[0]
         expected = t.assess(report).to_json()

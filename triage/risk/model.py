@@ -136,12 +136,22 @@ class RiskModel:
                 return name
         return BANDS[-1]
 
-    def predict(self, report: Report, answers: Answers | None = None) -> ModelOutput:
-        """The estimate for one report, computed directly from the fitted parameters."""
+    def predict(
+        self, report: Report, answers: Answers | None = None, *, explain: bool = True
+    ) -> ModelOutput:
+        """The estimate for one report, computed directly from the fitted parameters.
+
+        ``explain=False`` leaves out the top factors (comparing policies needs only the
+        estimate).
+        """
         answers = answers if answers is not None else normalise(report)
         fs, scorer = self.features, self._scorer
         active = fs.active(report, answers)
         maxed = fs.active(report, answers, maxed=True)
+        if not explain:
+            p = _sigmoid(scorer.logit(active))
+            p_max = p if maxed == active else max(p, _sigmoid(scorer.logit(maxed)))
+            return ModelOutput(p, p_max, self.band(p), self.band(p_max), ())
         logit, by_factor, logit_max = scorer.explain_pair(active, maxed)
         p = _sigmoid(logit)
         p_max = max(p, _sigmoid(logit_max))

@@ -237,7 +237,7 @@ def _chunk(items: list[Item], limit: int) -> DiffResult:
         try:
             if isinstance(report, (bytes, str)):
                 report = parse_json(report, where)
-            prepared = Prepared(report)  # validated, normalised and scored once for both
+            prepared = Prepared(report, explain=False)  # validated and scored once for both
             a, b = old.outcome(prepared), new.outcome(prepared)
         except ReportError:
             out.invalid += 1

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,6 +90,16 @@ class _MaxResult:
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() is per call
+MATCH_CACHE = 2048  # facts remembered per compiled stratum (0: ask the engine every time)
+
+
+class _Matches(dict[str, Any]):
+    """Fact JSON -> rules matched, for one compiled stratum (weakly shared)."""
+
+
+# compiled stratum -> its table; a table lives as long as an evaluator uses it
+_MATCHES: weakref.WeakValueDictionary[str, _Matches] = weakref.WeakValueDictionary()
+_MATCHES_LOCK = threading.Lock()
 
 
 def _digest(value: Any) -> str:
@@ -152,6 +164,13 @@ class Evaluator:
             _digest([[c.definition(), sorted(c.owners.items())] for c in chunks])
             for chunks in layout.strata
         ]
+        # Shared by every evaluator of an identical compiled stratum; only the engine's own
+        # matching is remembered (a subclass that matches otherwise gets no table).
+        cached = type(self)._fire is Evaluator._fire
+        with _MATCHES_LOCK:
+            self._matches: list[_Matches | None] = [
+                _MATCHES.setdefault(sig, _Matches()) if cached else None for sig in self._rules_sig
+            ]
         self._derived_specs = [
             tuple(FACTS[n] for n in names if FACTS[n].derived) for names in layout.stratum_facts
         ]
@@ -219,10 +238,14 @@ class Evaluator:
         for the max world's level when no information gaps are wanted); ``record``
         keeps what each rule changed, which only the trace needs.
 
-        ``memo`` (one per report) remembers what each stratum matched, keyed by
-        everything the match depends on: the stratum's compiled rules and facts, the
-        world, and the decision so far. Another policy with an identical stratum then
-        skips it; the engine is deterministic, so the result is the same.
+        ``memo`` (one per report) keeps each stratum's fact, keyed by everything it
+        depends on (the stratum's facts, the world, the decision so far), so another
+        policy reading the same facts does not build it again.
+
+        What a stratum matched is remembered per compiled stratum and fact, across
+        reports and across policies with an identical stratum (a bounded table): the
+        engine is deterministic, so a fact seen before needs no engine call. Later
+        strata read few facts and repeat often.
         """
         world = World()
         world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
@@ -273,14 +296,14 @@ class Evaluator:
                 if memo is not None:
                     memo[facts_key] = built
             values, fact_json = built
-            if memo is None:
+            table = self._matches[stratum] if MATCH_CACHE else None
+            fired = table.get(fact_json) if table is not None else None
+            if fired is None:
                 fired = self._fire(engine, stratum, fact_json, values)
-            else:
-                match_key = (self._rules_sig[stratum], fact_json)
-                matched = memo.get(match_key)
-                if matched is None:
-                    matched = memo[match_key] = self._fire(engine, stratum, fact_json, values)
-                fired = matched
+                if table is not None:
+                    if len(table) >= MATCH_CACHE:
+                        table.clear()  # bounded: a stratum whose facts never repeat starts over
+                    table[fact_json] = fired
             world.values.append(values)
             effects = self._effects
             for index in sorted(fired):
