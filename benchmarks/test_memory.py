@@ -1,5 +1,8 @@
 """Memory and threads over 1,000,000 evaluations of the policy (one world each), reported
-in extra_info: growth of the resident set after warm-up, and the thread count."""
+in extra_info: growth of the resident set after warm-up, and the thread count.
+
+The table of remembered matches is off, so every evaluation goes through the engine
+(its own bound is tested in tests/rules/test_match_cache.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import pytest
 
 import triage
 from triage._assess import Prepared
+from triage.rules import _evaluate
 
 from .conftest import REPORTS
 
@@ -25,9 +29,12 @@ def _rss_kib() -> int:
 
 
 @pytest.mark.benchmark(group="memory: a million evaluations")
-def test_memory_and_threads(benchmark: Any, default_triage: triage.Triage) -> None:
+def test_memory_and_threads(
+    benchmark: Any, default_triage: triage.Triage, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc")
+    monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)
     runs = [default_triage._run(Prepared(r)) for r in REPORTS]
     work = [(run.evaluator, run.ctx, run.judgement) for run in runs]
     n = len(work)
