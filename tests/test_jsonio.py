@@ -8,7 +8,7 @@ import typing
 import pytest
 
 from triage import ReportError
-from triage._jsonio import parse_json, read_bounded
+from triage._jsonio import MAX_DEPTH, parse_json, read_bounded
 
 MARK = "ZZSECRETZZ"
 
@@ -49,6 +49,21 @@ def code_of(data: bytes | str) -> str:
 def test_refused(data: bytes, code: str) -> None:
     """Each malformed input is refused with a typed error and a stable code."""
     assert code_of(data) == code
+
+
+@pytest.mark.parametrize("kind", ["list", "object"])
+@pytest.mark.parametrize("levels", range(29, 35))
+def test_depth_limit_is_exact(levels: int, kind: str) -> None:
+    """A value nested up to the limit is read; one level more is refused (around the
+    point where the bracket count lets the walk be skipped)."""
+    if kind == "list":
+        data = "[" * levels + "1" + "]" * levels
+    else:
+        data = '{"a":' * levels + "1" + "}" * levels
+    if levels + 1 <= MAX_DEPTH:  # the innermost number sits one level below its container
+        assert parse_json(data) is not None
+    else:
+        assert code_of(data) == "too-deep"
 
 
 def test_location_of_syntax_error() -> None:

@@ -163,7 +163,8 @@ def parse_json(
         raise _problem(
             where, "too-deep", f"nested deeper than {max_depth} levels", f"嵌套超过 {max_depth} 层"
         ) from None
-    if not _depth_ok(value, max_depth):
+    # Fewer brackets than the limit cannot nest past it: skip the walk (most reports).
+    if text.count("{") + text.count("[") >= max_depth and not _depth_ok(value, max_depth):
         raise _problem(
             where, "too-deep", f"nested deeper than {max_depth} levels", f"嵌套超过 {max_depth} 层"
         )
