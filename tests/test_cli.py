@@ -138,6 +138,44 @@ class TestOtherCommands:
             assert json.loads(path.read_text("utf-8"))["id"] in result.stdout
 
 
+class TestRulesCheck:
+    DEFAULT = (
+        Path(__file__).resolve().parent.parent / "triage" / "rules" / "default" / "policy.yaml"
+    )
+    ENGLAND = EXAMPLES / "policies" / "england_marac.yaml"
+
+    def test_a_good_file_gets_one_summary_line(self) -> None:
+        from triage import load_policy
+
+        result = run("rules", "check", str(self.DEFAULT))
+        assert result.exit_code == 0
+        lines = result.stdout.splitlines()
+        assert len(lines) == 1
+        assert lines[0].startswith(f"{self.DEFAULT}: ok")
+        assert load_policy(self.DEFAULT).sha256 in lines[0]
+
+    def test_a_working_day_policy_is_told_where_its_holidays_end(self) -> None:
+        result = run("rules", "check", str(self.ENGLAND), "--lang", "en")
+        assert result.exit_code == 0
+        assert result.stdout.splitlines()[1].endswith("extend the list each year [holidays-end]")
+
+    def test_every_problem_of_every_file_with_its_location(self, tmp_path: Path) -> None:
+        bad = tmp_path / "bad.yaml"
+        text = self.DEFAULT.read_text("utf-8")
+        text = text.replace("indicators.strangulation:", "indicators.strangulaton:", 1)
+        text = text.replace("flags: [", "flags: [emergency_respons, ", 1)
+        bad.write_text(text, "utf-8")
+        result = run("rules", "check", str(bad), str(self.DEFAULT), "--lang", "en")
+        assert result.exit_code == 2
+        assert "Traceback" not in result.output
+        errors = [line for line in result.stderr.splitlines() if line.startswith(str(bad))]
+        assert len(errors) == 2
+        assert all(line.split(":")[1].isdigit() and line.split(":")[2].isdigit() for line in errors)
+        assert any("did you mean 'indicators.strangulation'" in line for line in errors)
+        assert any("did you mean 'emergency_response'" in line for line in errors)
+        assert f"{self.DEFAULT}: ok" in result.stdout  # the good file is still checked
+
+
 def test_module_entry_point_never_prints_a_traceback(tmp_path: Path) -> None:
     """`python -m triage` as a real process: exit 2, message on stderr, no traceback."""
     path = tmp_path / "bad.json"

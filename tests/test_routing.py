@@ -267,6 +267,33 @@ class TestCalendar:
         )
 
 
+class TestHolidayListNotices:
+    """Where a working-day policy's holiday list runs out is said, never silently assumed."""
+
+    def england_with(self, holidays: str) -> triage.Policy:
+        text = (EXAMPLES / "policies" / "england_marac.yaml").read_text("utf-8")
+        start = text.index("  holidays: [")
+        end = text.index("]", start) + 1
+        return triage.load_policy((text[:start] + f"  holidays: {holidays}" + text[end:]).encode())
+
+    def test_calendar_days_need_no_list(self) -> None:
+        assert DEFAULT.policy.notices() == []
+
+    def test_the_end_of_the_list_is_named(self) -> None:
+        notices = ENGLAND.policy.notices()
+        assert [code for code, _, _ in notices] == ["holidays-end"]
+        last = max(ENGLAND.policy.routing.calendar.holidays)
+        assert all(last.isoformat() in text for _, zh, en in notices for text in (zh, en))
+
+    def test_no_list_at_all(self) -> None:
+        policy = self.england_with("[]")
+        assert [code for code, _, _ in policy.notices()] == ["no-holidays"]
+
+    def test_a_later_list_moves_the_date(self) -> None:
+        policy = self.england_with("[2026-12-25, 2027-01-01]")
+        assert "2027-01-01" in policy.notices()[0][2]
+
+
 class TestOverdue:
     def decision(self) -> triage.Decision:
         return DEFAULT.assess(

@@ -282,6 +282,9 @@ def rules_check(files: tuple[str, ...], lang: str | None) -> None:
                 _err(f"{problem.format(lang)} [{problem.code}]")
             continue
         click.echo(f"{path}: ok — {policy.summary()}")
+        for code, zh, en in policy.notices():
+            text = {"zh": zh, "en": en}.get(lang or "", f"{en} / {zh}")
+            click.echo(f"{path}: note: {text} [{code}]")
     if failed:
         sys.exit(EXIT_INVALID)
 

@@ -175,6 +175,36 @@ class RoutingConfig:
     fingerprint: str = ""  # equal for equal routing sections: plans may then be shared
 
     @property
+    def holidays_through(self) -> date | None:
+        """The last date the holiday list speaks of (None: no list)."""
+        listed = self.calendar.holidays | self.calendar.extra_workdays
+        return max(listed) if listed else None
+
+    def notices(self) -> list[tuple[str, str, str]]:
+        """Advice on the schedule that is not an error: (code, zh, en)."""
+        if not self.working_days:
+            return []
+        end = self.holidays_through
+        if end is None:
+            return [
+                (
+                    "no-holidays",
+                    "按工作日计算期限但未列出节假日：除周末外每天都计为工作日",
+                    "working-day deadlines with no holiday list: every day but the weekend counts",
+                )
+            ]
+        return [
+            (
+                "holidays-end",
+                f"节假日只列到 {end.isoformat()}；此后的工作日期限把每个非周末日都计为工作日"
+                "（期限只会更早，不会更晚），请逐年补充",
+                f"holidays are listed only through {end.isoformat()}; working-day deadlines "
+                "after it count every day but the weekend (earlier, never later): extend the "
+                "list each year",
+            )
+        ]
+
+    @property
     def order(self) -> dict[str, int]:
         """Departments in registry order, for stable listings."""
         return {code: i for i, code in enumerate(self.departments)}

@@ -115,3 +115,11 @@ def test_command_writes_the_file_it_is_asked_to(tmp_path: Path) -> None:
     printed = CliRunner().invoke(cli, ["rules", "doc", "default"], catch_exceptions=False)
     assert printed.exit_code == 0
     assert re.search(r"SHA-256\*\*：[0-9a-f]{64}", printed.output)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_rulebook_says_where_the_holiday_list_ends(lang: str) -> None:
+    policy = load_policy(EXAMPLES / "policies" / "england_marac.yaml")
+    last = max(policy.routing.calendar.holidays).isoformat()
+    assert last in rulebook(policy, lang, "md")
+    assert last not in rulebook(load_policy(None), lang, "md")

@@ -271,6 +271,8 @@ def rulebook(policy: Policy, lang: str = "zh", fmt: str = "md") -> str:
         else f"- Day deadlines count {'working' if config.working_days else 'calendar'} days, "
         f"time zone {config.timezone}."
     )
+    for _code, note_zh, note_en in config.notices():
+        lines.append(f"- {note_zh}。" if zh else f"- {note_en[0].upper()}{note_en[1:]}.")
     sep = "、" if zh else ", "
     lines.append(
         f"- 回访：报告后 {sep.join(config.follow_ups)}。"

@@ -94,6 +94,10 @@ class Policy:
                 self._engine.close()
                 self._engine = None
 
+    def notices(self) -> list[tuple[str, str, str]]:
+        """Advice that is not an error, as (code, zh, en): e.g. where the holiday list ends."""
+        return list(self.routing.notices())
+
     def summary(self) -> str:
         chunks = sum(len(s) for s in self.layout.strata)
         return (
