@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -183,7 +184,11 @@ class _Run:
 
 @dataclass(frozen=True)
 class Outcome:
-    """The parts of a decision that policies are compared on."""
+    """The parts of a decision that policies are compared on.
+
+    ``routing`` is built on first use. Two outcomes of the same report with equal
+    ``plan_key`` have equal routing, so a comparison can skip building either.
+    """
 
     report_id: str
     reported_at: datetime
@@ -192,8 +197,13 @@ class Outcome:
     risk_level_max: str
     priority: str
     flags: tuple[str, ...]
-    routing: RoutingPlan
     fired: tuple[str, ...]
+    plan_key: tuple[Any, ...] | None  # None: no key (an escalated outcome)
+    _plan: Callable[[], RoutingPlan] = field(repr=False, compare=False)
+
+    @cached_property
+    def routing(self) -> RoutingPlan:
+        return self._plan()
 
 
 class Triage:
@@ -431,17 +441,30 @@ class Triage:
         valid, world = run.report, run.world
         if run.failed or world is None:
             level = _escalated_level(run.judgement)
-            plan = fallback_plan(run.policy, valid, level)
+            fallback = fallback_plan(run.policy, valid, level)
             return Outcome(
-                valid.id, valid.reported_at, "engine_error", level, "extreme", "P1", (), plan, ()
+                valid.id,
+                valid.reported_at,
+                "engine_error",
+                level,
+                "extreme",
+                "P1",
+                (),
+                (),
+                None,
+                lambda: fallback,
             )
-        key = run.evaluator.plan_key(world)
-        shared = prepared.plans.get(key)
-        if shared is None:
-            shared = prepared.plans[key] = build_plan(
-                run.policy, valid, run.evaluator.rules_fired(world), world.level
-            )
-        fired = tuple(r.id for r in run.evaluator.rules_fired(world))
+        policy, evaluator = run.policy, run.evaluator
+        key = evaluator.plan_key(world)
+        rules = evaluator.rules_fired(world)
+        level = world.level
+
+        def plan() -> RoutingPlan:
+            shared = prepared.plans.get(key)
+            if shared is None:
+                shared = prepared.plans[key] = build_plan(policy, valid, rules, level)
+            return shared
+
         return Outcome(
             valid.id,
             valid.reported_at,
@@ -450,8 +473,9 @@ class Triage:
             run.level_max,
             world.priority,
             tuple(sorted(world.flags)),
-            shared,
-            fired,
+            tuple(r.id for r in rules),
+            key,
+            plan,
         )
 
     def _escalated(

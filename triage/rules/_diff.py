@@ -138,6 +138,16 @@ def _compare(old: Any, new: Any, out: DiffResult) -> None:
         changed = True
         out.flags_lost[flag] += 1
         out._example(f"flag-:{flag}", rid)
+    # Equal plan keys mean equal routing: no plan needs building to know nothing moved.
+    if old.plan_key is None or old.plan_key != new.plan_key:
+        changed = _compare_routing(old, new, out) or changed
+    out.reports += 1
+    out.changed += changed
+
+
+def _compare_routing(old: Any, new: Any, out: DiffResult) -> bool:
+    rid = new.report_id
+    changed = False
     if old.routing.lead != new.routing.lead:
         changed = True
         out.leads[(old.routing.lead, new.routing.lead)] += 1
@@ -158,8 +168,7 @@ def _compare(old: Any, new: Any, out: DiffResult) -> None:
         changed = True
         out.deadlines[(key[0], key[1], kind)] += 1
         out._example(f"task:{key[0]}/{key[1]}:{kind}", rid)
-    out.reports += 1
-    out.changed += changed
+    return changed
 
 
 # -- reading reports ------------------------------------------------------------------------------
