@@ -126,12 +126,7 @@ class DurableEngine:
         """Indexes of every rule of ``stratum`` that matches the fact."""
         fired: set[int] = set()
         with self._lock:
-            if self.closed:
-                raise EngineError("the rule engine of this policy was closed")
-            if self._broken:
-                _release(self._all)
-                self._build()
-                self._broken = False
+            self._ready()
             try:
                 for rs in self._strata[stratum]:
                     fired.update(self._fire_one(rs, fact_json))
@@ -139,6 +134,24 @@ class DurableEngine:
                 self._broken = True
                 raise
         return fired
+
+    def fire_ruleset(self, stratum: int, k: int, fact_json: str) -> tuple[int, ...]:
+        """Indexes of the rules of the ``k``-th ruleset of ``stratum`` that match the fact."""
+        with self._lock:
+            self._ready()
+            try:
+                return tuple(self._fire_one(self._strata[stratum][k], fact_json))
+            except EngineError:
+                self._broken = True
+                raise
+
+    def _ready(self) -> None:
+        if self.closed:
+            raise EngineError("the rule engine of this policy was closed")
+        if self._broken:
+            _release(self._all)
+            self._build()
+            self._broken = False
 
     def _fire_one(self, rs: _Ruleset, fact_json: str) -> Iterable[int]:
         handle = rs.handle

@@ -90,14 +90,14 @@ class _MaxResult:
 
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() is per call
-MATCH_CACHE = 2048  # facts remembered per compiled stratum (0: ask the engine every time)
+MATCH_CACHE = 2048  # facts remembered per compiled ruleset (0: ask the engine every time)
 
 
-class _Matches(dict[str, Any]):
-    """Fact JSON -> rules matched, for one compiled stratum (weakly shared)."""
+class _Matches(dict[str, tuple[int, ...]]):
+    """Fact JSON -> rules matched, for one compiled ruleset (weakly shared)."""
 
 
-# compiled stratum -> its table; a table lives as long as an evaluator uses it
+# compiled ruleset -> its table; a table lives as long as an evaluator uses it
 _MATCHES: weakref.WeakValueDictionary[str, _Matches] = weakref.WeakValueDictionary()
 _MATCHES_LOCK = threading.Lock()
 
@@ -161,15 +161,17 @@ class Evaluator:
             for names in layout.stratum_facts
         ]
         self._rules_sig = [
-            _digest([[c.definition(), sorted(c.owners.items())] for c in chunks])
+            tuple(_digest([c.definition(), sorted(c.owners.items())]) for c in chunks)
             for chunks in layout.strata
         ]
-        # Shared by every evaluator of an identical compiled stratum; only the engine's own
-        # matching is remembered (a subclass that matches otherwise gets no table).
+        # Shared by every evaluator of an identical compiled ruleset (a policy that changes
+        # one rule keeps the tables of its other rulesets); only the engine's own matching
+        # is remembered (a subclass that matches otherwise gets no tables).
         cached = type(self)._fire is Evaluator._fire
         with _MATCHES_LOCK:
-            self._matches: list[_Matches | None] = [
-                _MATCHES.setdefault(sig, _Matches()) if cached else None for sig in self._rules_sig
+            self._matches: list[tuple[_Matches, ...] | None] = [
+                tuple(_MATCHES.setdefault(sig, _Matches()) for sig in sigs) if cached else None
+                for sigs in self._rules_sig
             ]
         self._derived_specs = [
             tuple(FACTS[n] for n in names if FACTS[n].derived) for names in layout.stratum_facts
@@ -296,14 +298,19 @@ class Evaluator:
                 if memo is not None:
                     memo[facts_key] = built
             values, fact_json = built
-            table = self._matches[stratum] if MATCH_CACHE else None
-            fired = table.get(fact_json) if table is not None else None
-            if fired is None:
+            tables = self._matches[stratum] if MATCH_CACHE else None
+            if tables is None:
                 fired = self._fire(engine, stratum, fact_json, values)
-                if table is not None:
-                    if len(table) >= MATCH_CACHE:
-                        table.clear()  # bounded: a stratum whose facts never repeat starts over
-                    table[fact_json] = fired
+            else:
+                fired = set()  # a rule may match through several compiled branches
+                for k, table in enumerate(tables):
+                    matched = table.get(fact_json)
+                    if matched is None:
+                        matched = engine.fire_ruleset(stratum, k, fact_json)
+                        if len(table) >= MATCH_CACHE:
+                            table.clear()  # bounded: facts that never repeat start it over
+                        table[fact_json] = matched
+                    fired.update(matched)
             world.values.append(values)
             effects = self._effects
             for index in sorted(fired):
