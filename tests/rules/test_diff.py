@@ -137,6 +137,26 @@ def test_policies_that_route_differently(reports: list[dict[str, Any]]) -> None:
     assert got.changed == expected["changed"]
 
 
+def test_one_deadline_moves_exactly_the_tasks_that_carry_it(
+    reports: list[dict[str, Any]],
+) -> None:
+    """Same routing sections, one rule's deadline tightened: that task moves, with the task
+    counted from it, and the counts agree with `assess` (plans are compared only where the
+    plan keys differ)."""
+    text = Path(DEFAULT_POLICY).read_text("utf-8")
+    task = "{department: court, action: decide_protection_order, due: 72h,"
+    assert text.count(task) == 1
+    tighter = text.replace(task, task.replace("72h", "48h")).encode()
+    sample = reports[:400]
+    expected = naive(sample, triage.Triage(), triage.Triage(tighter))
+    got = diff_policies(None, tighter, iter(("x", r) for r in sample), jobs=1)
+    assert got.deadlines == expected["tasks"]
+    court = ("court", "decide_protection_order", "earlier")
+    assert set(got.deadlines) == {court, ("police", "verify_protection_order", "earlier")}
+    assert not (got.leads or got.flags_gained or got.flags_lost)
+    assert got.changed == expected["changed"] == got.deadlines[court] > 20
+
+
 def test_same_policy_changes_nothing(jsonl: Path) -> None:
     same = diff_policies(None, None, iter_reports(jsonl), jobs=1)
     assert same.changed == 0 and same.reports == 1200
