@@ -244,9 +244,9 @@ class Evaluator:
         depends on (the stratum's facts, the world, the decision so far), so another
         policy reading the same facts does not build it again.
 
-        What a stratum matched is remembered per compiled stratum and fact, across
-        reports and across policies with an identical stratum (a bounded table): the
-        engine is deterministic, so a fact seen before needs no engine call. Later
+        What each engine ruleset matched is remembered per compiled ruleset and fact,
+        across reports and across policies with an identical ruleset (a bounded table):
+        the engine is deterministic, so a fact seen before needs no engine call. Later
         strata read few facts and repeat often.
         """
         world = World()
