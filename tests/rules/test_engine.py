@@ -157,6 +157,30 @@ class TestFailures:
         assert t.assess(report).to_json() == expected
         assert t.policy.engine().pending_actions() == 0
 
+    @pytest.mark.parametrize("cache", [0, 2048], ids=["engine-every-time", "remembered"])
+    def test_an_interrupt_stays_an_interrupt(
+        self, monkeypatch: pytest.MonkeyPatch, cache: int
+    ) -> None:
+        """Ctrl-C inside the engine is neither an engine failure nor an escalated decision:
+        it propagates, and the engine is rebuilt before the next evaluation."""
+        monkeypatch.setattr(_evaluate, "MATCH_CACHE", cache)
+        t = triage.Triage(clock=fixed_clock, on_error="escalate")
+        report = random_reports(1, seed=5)[0]
+        expected = t.assess(report).to_json()
+        for table in list(_evaluate._MATCHES.values()):
+            table.clear()  # so the engine is asked again
+        real = _durable._dre.complete_and_start_action
+
+        def interrupted(*args: Any) -> Any:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(_durable._dre, "complete_and_start_action", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            t.assess(report)
+        monkeypatch.setattr(_durable._dre, "complete_and_start_action", real)
+        assert t.assess(report).to_json() == expected
+        assert t.policy.engine().pending_actions() == 0
+
     def test_closed_engine(self) -> None:
         """An explicitly closed policy rebuilds its engine on next use."""
         t = triage.Triage(clock=fixed_clock)

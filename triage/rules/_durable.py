@@ -130,7 +130,7 @@ class DurableEngine:
             try:
                 for rs in self._strata[stratum]:
                     fired.update(self._fire_one(rs, fact_json))
-            except EngineError:
+            except BaseException:  # an interrupt too can leave a fact half-drained
                 self._broken = True
                 raise
         return fired
@@ -141,7 +141,7 @@ class DurableEngine:
             self._ready()
             try:
                 return tuple(self._fire_one(self._strata[stratum][k], fact_json))
-            except EngineError:
+            except BaseException:  # an interrupt too can leave a fact half-drained
                 self._broken = True
                 raise
 
@@ -158,7 +158,7 @@ class DurableEngine:
         owners = rs.owners
         try:
             code, state = _dre.assert_fact(handle, fact_json)
-        except BaseException as exc:
+        except Exception as exc:  # an interrupt or exit is not an engine failure
             raise _fail("asserting a report", exc) from None
         rs.used = True
         if code != 0:
@@ -177,7 +177,7 @@ class DurableEngine:
                     out.append(owner)
                 message = _dre.complete_and_start_action(handle, state)
             _dre.retract_fact(handle, fact_json)
-        except BaseException as exc:
+        except Exception as exc:  # an interrupt or exit is not an engine failure
             raise _fail("collecting matched rules", exc) from None
         return out
 
