@@ -130,12 +130,17 @@ class TestOtherCommands:
         schema = json.loads(run("schema", "report").stdout)
         assert set(schema["required"]) == {"id", "reported_at", "source", "case_type"}
 
-    def test_demo(self) -> None:
-        """`triage demo` prints a table of every example report."""
+    def test_demo(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """`triage demo` prints a table of every example report; piped, it is not squeezed
+        into rich's default of 80 columns."""
+        monkeypatch.delenv("COLUMNS", raising=False)
         result = run("demo", str(EXAMPLES / "reports"))
         assert result.exit_code == 0
         for path in (EXAMPLES / "reports").glob("*.json"):
             assert json.loads(path.read_text("utf-8"))["id"] in result.stdout
+        widths = [len(line) for line in result.stdout.splitlines()]
+        assert 100 < max(widths) <= 160
+        assert any("110 police call" in line for line in result.stdout.splitlines())
 
 
 class TestRulesCheck:

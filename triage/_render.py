@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 __all__ = ["decisions_table", "print_decisions"]
 
+_PIPED_WIDTH = 160
 _SHORT = {"danger_assessment": "DA", "dash": "DASH", "lethality_screen": "LS", "odara": "ODARA"}
 
 
@@ -105,15 +108,23 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
     return Group(main, scores)
 
 
+def _console() -> Console:
+    """Standard output; piped or captured output gets a width the tables fit in, since
+    rich would otherwise assume 80 columns (``COLUMNS`` still wins)."""
+    if sys.stdout.isatty() or "COLUMNS" in os.environ:
+        return Console()
+    return Console(width=_PIPED_WIDTH)
+
+
 def print_decisions(
     decisions: Iterable[Decision], lang: str | None = None, console: Console | None = None
 ) -> None:
-    (console or Console()).print(decisions_table(decisions, lang))
+    (console or _console()).print(decisions_table(decisions, lang))
 
 
 def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
     """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
-    console = console or Console()
+    console = console or _console()
     data = result.as_dict()
     zh = lang == "zh"
     console.print(
