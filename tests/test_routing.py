@@ -271,6 +271,7 @@ class TestHolidayListNotices:
     """Where a working-day policy's holiday list runs out is said, never silently assumed."""
 
     def england_with(self, holidays: str) -> triage.Policy:
+        """The England example with another holiday list."""
         text = (EXAMPLES / "policies" / "england_marac.yaml").read_text("utf-8")
         start = text.index("  holidays: [")
         end = text.index("]", start) + 1
@@ -292,6 +293,42 @@ class TestHolidayListNotices:
     def test_a_later_list_moves_the_date(self) -> None:
         policy = self.england_with("[2026-12-25, 2027-01-01]")
         assert "2027-01-01" in policy.notices()[0][2]
+
+    def decide(self, t: triage.Triage, when: str) -> triage.Decision:
+        return t.assess(
+            report(
+                reported_at=when,
+                indicators={"strangulation": "yes"},
+                consent={"share_with_agencies": True},
+            )
+        )
+
+    def test_a_decision_inside_the_list_says_nothing(self) -> None:
+        plan = self.decide(ENGLAND, "2026-04-02T10:00:00+01:00").routing
+        assert plan is not None
+        assert plan.holidays_through == max(ENGLAND.policy.routing.calendar.holidays)
+        assert not plan.past_holiday_list
+        assert "holiday" not in self.decide(ENGLAND, "2026-04-02T10:00:00+01:00").explain("en")
+
+    def test_a_decision_whose_dates_run_past_the_list_says_so(self) -> None:
+        decision = self.decide(ENGLAND, "2026-12-21T10:00:00+00:00")
+        plan = decision.routing
+        assert plan is not None and plan.past_holiday_list
+        last = plan.holidays_through
+        assert last is not None
+        assert max(d.date() for d in plan.follow_ups) > last
+        assert f"last listed holiday ({last})" in decision.explain("en")
+        assert f"节假日表的最后日期 {last}" in decision.explain("zh")
+
+    def test_no_list_marks_every_working_day_decision(self) -> None:
+        t = triage.Triage(self.england_with("[]"))
+        plan = self.decide(t, "2026-04-02T10:00:00+01:00").routing
+        assert plan is not None and plan.past_holiday_list and plan.holidays_through is None
+
+    def test_calendar_day_policies_are_never_marked(self) -> None:
+        plan = self.decide(DEFAULT, "2026-12-21T10:00:00+08:00").routing
+        assert plan is not None
+        assert (plan.past_holiday_list, plan.holidays_through) == (False, None)
 
 
 class TestOverdue:

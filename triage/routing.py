@@ -106,6 +106,14 @@ class RoutingPlan(_Frozen):
     labels: dict[str, Translated] = Field(
         default_factory=dict, description="labels of the departments and actions in this plan"
     )
+    past_holiday_list: bool = Field(
+        False,
+        description="a working-day date in this plan falls after the policy's last listed "
+        "holiday (or the policy lists none), so every weekday was counted there",
+    )
+    holidays_through: date | None = Field(
+        None, description="the last date the policy's holiday list covers (working days only)"
+    )
 
 
 # -- time ----------------------------------------------------------------------------------
@@ -399,6 +407,8 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
         action = item["action"]
         if action and action in actions:
             labels[action] = actions[action]
+    follow_ups = tuple(_days(config, anchor, d) for d in config.follow_ups)
+    reassess_by = _days(config, anchor, config.reassess[level])
     # One validation of the whole plan (in pydantic's core) instead of one per task.
     return RoutingPlan.model_validate(
         {
@@ -407,14 +417,42 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
             "co_handlers": tuple(co_handlers),
             "tasks": tasks,
             "withheld": withheld,
-            "follow_ups": tuple(_days(config, anchor, d) for d in config.follow_ups),
-            "reassess_by": _days(config, anchor, config.reassess[level]),
+            "follow_ups": follow_ups,
+            "reassess_by": reassess_by,
             "timezone": config.timezone,
             "consent_to_share": consent,
             "consent_to_referral": _tri(report.consent.referral),
             "labels": dict(sorted(labels.items())),
+            **_holiday_fields(
+                config,
+                [
+                    datetime.fromtimestamp(stamp, calendar.tz)
+                    for stamp, _, task, _ in chosen.values()
+                    if task.due[-1] == "d"
+                    and (default_working if task.working_days is None else task.working_days)
+                ],
+                (*config.follow_ups, config.reassess[level]),
+                (*follow_ups, reassess_by),
+            ),
         }
     )
+
+
+def _holiday_fields(
+    config: RoutingConfig,
+    counted: list[datetime],
+    durations: tuple[str, ...],
+    schedule: tuple[datetime, ...],
+) -> dict[str, Any]:
+    """Whether a date counted in working days (``counted``, and the schedule's day
+    durations) lies past the policy's holiday list (see `RoutingConfig.notices`)."""
+    if not config.working_days:
+        return {}
+    end = config.holidays_through
+    dates = [*counted, *(when for d, when in zip(durations, schedule, strict=True) if d[-1] == "d")]
+    local = [when.astimezone(config.calendar.tz).date() for when in dates]
+    past = bool(local) and (end is None or max(local) > end)
+    return {"past_holiday_list": past, "holidays_through": end}
 
 
 def fallback_plan(policy: Policy, report: Report, level: str) -> RoutingPlan:
@@ -430,16 +468,24 @@ def fallback_plan(policy: Policy, report: Report, level: str) -> RoutingPlan:
         basis="rule engine failure",
         rule="(engine failure)",
     )
+    follow_ups = tuple(_days(config, anchor, d) for d in config.follow_ups)
+    reassess_by = _days(config, anchor, config.reassess[level])
     return RoutingPlan(
         lead=lead,
         lead_rule=None,
         co_handlers=(),
         tasks=(task,),
-        follow_ups=tuple(_days(config, anchor, d) for d in config.follow_ups),
-        reassess_by=_days(config, anchor, config.reassess[level]),
+        follow_ups=follow_ups,
+        reassess_by=reassess_by,
         timezone=config.timezone,
         consent_to_share=_consent(report),
         labels={lead: config.departments[lead], MANUAL_REVIEW: config.actions[MANUAL_REVIEW]},
+        **_holiday_fields(
+            config,
+            [],
+            (*config.follow_ups, config.reassess[level]),
+            (*follow_ups, reassess_by),
+        ),
     )
 
 
@@ -618,6 +664,24 @@ def explain_routing(plan: RoutingPlan, lang: str = "zh") -> list[str]:
             if zh
             else f"    - {label(t.department)}: {label(t.action)} by {t.due.isoformat()}"
             f"{counted}{basis}{override}"
+        )
+    if plan.past_holiday_list:
+        end = plan.holidays_through
+        lines.append(
+            (
+                f"  注意：部分期限按工作日计算，晚于节假日表的最后日期 {end}；此后每个非周末日都"
+                "计为工作日（期限只会更早）"
+                if end
+                else "  注意：按工作日计算期限，但政策未列出节假日；每个非周末日都计为工作日"
+            )
+            if zh
+            else (
+                f"  note: some working-day dates fall after the last listed holiday ({end}); "
+                "every weekday was counted there (deadlines can only be earlier)"
+                if end
+                else "  note: working days are counted, but the policy lists no holidays; "
+                "every weekday was counted"
+            )
         )
     if plan.withheld:
         items = [
