@@ -325,6 +325,15 @@ class TestHolidayListNotices:
         plan = self.decide(t, "2026-04-02T10:00:00+01:00").routing
         assert plan is not None and plan.past_holiday_list and plan.holidays_through is None
 
+    def test_a_working_day_task_in_a_calendar_day_policy_is_marked(self) -> None:
+        text = (EXAMPLES.parent / "triage" / "rules" / "default" / "policy.yaml").read_text()
+        task = "{department: lead, action: close_case, due: 15d,"
+        assert text.count(task) == 1
+        text = text.replace(task, task[:-1] + ", working_days: true,")
+        plan = self.decide(triage.Triage(text.encode()), "2026-04-02T10:00:00+08:00").routing
+        assert plan is not None
+        assert (plan.past_holiday_list, plan.holidays_through) == (True, None)
+
     def test_calendar_day_policies_are_never_marked(self) -> None:
         plan = self.decide(DEFAULT, "2026-12-21T10:00:00+08:00").routing
         assert plan is not None

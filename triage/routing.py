@@ -446,13 +446,14 @@ def _holiday_fields(
 ) -> dict[str, Any]:
     """Whether a date counted in working days (``counted``, and the schedule's day
     durations) lies past the policy's holiday list (see `RoutingConfig.notices`)."""
-    if not config.working_days:
+    dates = list(counted)  # a task may count working days in a calendar-day policy
+    if config.working_days:
+        dates += [when for d, when in zip(durations, schedule, strict=True) if d[-1] == "d"]
+    if not dates:
         return {}
     end = config.holidays_through
-    dates = [*counted, *(when for d, when in zip(durations, schedule, strict=True) if d[-1] == "d")]
-    local = [when.astimezone(config.calendar.tz).date() for when in dates]
-    past = bool(local) and (end is None or max(local) > end)
-    return {"past_holiday_list": past, "holidays_through": end}
+    last = max(when.astimezone(config.calendar.tz).date() for when in dates)
+    return {"past_holiday_list": end is None or last > end, "holidays_through": end}
 
 
 def fallback_plan(policy: Policy, report: Report, level: str) -> RoutingPlan:
