@@ -11,7 +11,6 @@ once; the result does not depend on how the work was split.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 
 from .._errors import FixtureError, ReportError, UsageError
 from .._jsonio import iter_text_lines, parse_json, read_bounded
+from .._parallel import chunked, ordered_map
 from ..vocab import LEVELS, PRIORITIES
 
 __all__ = ["DiffResult", "diff_policies", "iter_reports"]
@@ -257,17 +257,6 @@ def _chunk(items: list[Item], limit: int) -> DiffResult:
     return out
 
 
-def _chunks(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _policy_bytes(source: Any) -> bytes | None:
     from ._policy import Policy
 
@@ -303,18 +292,23 @@ def diff_policies(
         policy = _WORKER[name].policy
         setattr(total, name, {"id": policy.id, "version": policy.version, "sha256": policy.sha256})
     if jobs <= 1:
-        for batch in _chunks(reports, CHUNK):
+        for batch in chunked(reports, CHUNK):
             total.merge(_chunk(batch, examples))
             if progress is not None:
                 progress(len(batch))
         return total
-    ctx = multiprocessing.get_context("spawn")
-    with ctx.Pool(jobs, initializer=_init, initargs=(old_bytes, new_bytes)) as pool:
-        pending = ((batch, examples) for batch in _chunks(reports, CHUNK))
-        for part in pool.imap(_star, pending, chunksize=1):
-            total.merge(part)
-            if progress is not None:
-                progress(part.reports + part.invalid)
+    # A bounded window of chunks in flight, so an archive is never held in memory.
+    parts = ordered_map(
+        _star,
+        ((batch, examples) for batch in chunked(reports, CHUNK)),
+        jobs=jobs,
+        initializer=_init,
+        initargs=(old_bytes, new_bytes),
+    )
+    for part in parts:
+        total.merge(part)
+        if progress is not None:
+            progress(part.reports + part.invalid)
     return total
 
 
