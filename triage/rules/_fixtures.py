@@ -34,7 +34,6 @@ from .._errors import FixtureError, Problem, RuleFileError
 from .._report import Report
 from .._report_errors import translate
 from .._suggest import suggest
-from ..vocab import FLAGS
 from ._load import Problems, read_source
 from ._schema import Bilingual, Duration, FlagCode, LevelCode, PriorityCode
 from ._yaml import KEY, load_yaml
@@ -211,7 +210,7 @@ def load_fixture(path: str | Path) -> Fixture:
     )
 
 
-def _names(values: Iterable[str], vocab: Any) -> str:
+def _names(values: Iterable[str]) -> str:
     return ", ".join(values) or "—"
 
 
@@ -267,6 +266,17 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
     def miss(what: str, expected: str, actual: str, *where: Any) -> None:
         out.append(Mismatch(what, expected, actual, fixture.line_of("expect", *where)))
 
+    def members(
+        key: str, absent_key: str, wanted: Iterable[str], unwanted: Iterable[str], have: Any
+    ) -> None:
+        """Every ``wanted`` code is in ``have`` and no ``unwanted`` one is."""
+        lacking = [c for c in wanted if c not in have]
+        if lacking:
+            miss(key, "includes " + _names(lacking), _names(have), key)
+        extra = [c for c in unwanted if c in have]
+        if extra:
+            miss(absent_key, "lacks " + _names(extra), _names(have), absent_key)
+
     if e.status and e.status != decision.status:
         miss("status", e.status, decision.status, "status")
     if e.risk_level and e.risk_level != decision.risk_level:
@@ -275,36 +285,17 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
         miss("risk_level_max", e.risk_level_max, decision.risk_level_max, "risk_level_max")
     if e.priority and e.priority != decision.priority:
         miss("priority", e.priority, decision.priority, "priority")
-    missing = [f for f in e.flags if f not in decision.flags]
-    if missing:
-        miss("flags", "includes " + _names(missing, FLAGS), _names(decision.flags, FLAGS), "flags")
-    present = [f for f in e.flags_absent if f in decision.flags]
-    if present:
-        miss(
-            "flags_absent",
-            "lacks " + _names(present, FLAGS),
-            _names(decision.flags, FLAGS),
-            "flags_absent",
-        )
+    members("flags", "flags_absent", e.flags, e.flags_absent, decision.flags)
     if plan is not None:
         if e.lead and e.lead != plan.lead:
             miss("lead", e.lead, plan.lead, "lead")
-        lacking = [d for d in e.co_handlers if d not in plan.co_handlers]
-        if lacking:
-            miss(
-                "co_handlers",
-                "includes " + ", ".join(lacking),
-                ", ".join(plan.co_handlers) or "—",
-                "co_handlers",
-            )
-        extra = [d for d in e.co_handlers_absent if d in plan.co_handlers]
-        if extra:
-            miss(
-                "co_handlers_absent",
-                "lacks " + ", ".join(extra),
-                ", ".join(plan.co_handlers) or "—",
-                "co_handlers_absent",
-            )
+        members(
+            "co_handlers",
+            "co_handlers_absent",
+            e.co_handlers,
+            e.co_handlers_absent,
+            plan.co_handlers,
+        )
         tasks = {(t.department, t.action): t for t in plan.tasks}
         for i, want in enumerate(e.tasks):
             got = tasks.get((want.department, want.action))
@@ -349,22 +340,7 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
                     "withheld",
                     i,
                 )
-    not_fired = [r for r in e.rules_fired if r not in result.fired]
-    if not_fired:
-        miss(
-            "rules_fired",
-            "includes " + ", ".join(not_fired),
-            ", ".join(result.fired) or "—",
-            "rules_fired",
-        )
-    wrongly = [r for r in e.rules_not_fired if r in result.fired]
-    if wrongly:
-        miss(
-            "rules_not_fired",
-            "lacks " + ", ".join(wrongly),
-            ", ".join(result.fired) or "—",
-            "rules_not_fired",
-        )
+    members("rules_fired", "rules_not_fired", e.rules_fired, e.rules_not_fired, result.fired)
     if out:
         result.status = "fail"
     return result
