@@ -28,7 +28,24 @@ def _check_binary(y: np.ndarray) -> np.ndarray:
     return classes
 
 
-class MonotoneLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class _Logistic:
+    """``predict_proba`` and ``predict`` from a decision function in log-odds."""
+
+    classes_: np.ndarray
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        raise NotImplementedError
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = expit(self.decision_function(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: Any) -> np.ndarray:
+        out: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
+        return out
+
+
+class MonotoneLogisticRegression(_Logistic, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Logistic regression with non-negative coefficients on chosen columns.
 
     Args:
@@ -87,16 +104,8 @@ class MonotoneLogisticRegression(ClassifierMixin, BaseEstimator):  # type: ignor
         out: np.ndarray = X @ self.coef_[0] + self.intercept_[0]
         return out
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        p = expit(self.decision_function(X))
-        return np.column_stack([1 - p, p])
 
-    def predict(self, X: Any) -> np.ndarray:
-        out: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
-        return out
-
-
-class PlattCalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class PlattCalibrated(_Logistic, ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """A classifier fitted on all the data, calibrated on its out-of-fold scores.
 
     ``probability = 1 / (1 + exp(-(a * f(x) + b)))`` where ``f`` is the wrapped
@@ -129,14 +138,6 @@ class PlattCalibrated(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         check_is_fitted(self)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         out: np.ndarray = self.a_ * self.estimator_.decision_function(X) + self.b_
-        return out
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        p = expit(self.decision_function(X))
-        return np.column_stack([1 - p, p])
-
-    def predict(self, X: Any) -> np.ndarray:
-        out: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
         return out
 
 
