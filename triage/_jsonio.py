@@ -9,7 +9,14 @@ from typing import IO, Any
 
 from ._errors import Problem, ReportError
 
-__all__ = ["MAX_DEPTH", "MAX_REPORT_BYTES", "iter_text_lines", "parse_json", "read_bounded"]
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_REPORT_BYTES",
+    "iter_text_lines",
+    "line_col",
+    "parse_json",
+    "read_bounded",
+]
 
 MAX_INT_DIGITS = 30
 MAX_REPORT_BYTES = 1 << 20  # one report; a narrative is capped at 20,000 characters
@@ -52,6 +59,11 @@ def _float(text: str) -> float:
 
 def _constant(name: str) -> Any:
     raise _Reject("non-finite-number", "NaN and Infinity are not allowed", "不允许 NaN 或 Infinity")
+
+
+def line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and column of a byte offset (for an error's location)."""
+    return data[:offset].count(b"\n") + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
 
 
 def _depth_ok(value: Any, limit: int) -> bool:
@@ -112,30 +124,25 @@ def parse_json(
     limit: int = MAX_REPORT_BYTES,
 ) -> Any:
     """Parse one JSON document strictly: UTF-8, no duplicate keys, no NaN, bounded depth."""
+    if len(data) > limit:
+        raise _problem(
+            where,
+            "too-large",
+            f"larger than the limit of {limit} bytes",
+            f"超过 {limit} 字节的上限",
+        )
     if isinstance(data, bytes):
-        if len(data) > limit:
-            raise _problem(
-                where,
-                "too-large",
-                f"larger than the limit of {limit} bytes",
-                f"超过 {limit} 字节的上限",
-            )
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise _problem(
-                where, "encoding", "not valid UTF-8", "不是有效的 UTF-8 编码", line, col
-            ) from None
-    else:
-        if len(data) > limit:
             raise _problem(
                 where,
-                "too-large",
-                f"larger than the limit of {limit} bytes",
-                f"超过 {limit} 字节的上限",
-            )
+                "encoding",
+                "not valid UTF-8",
+                "不是有效的 UTF-8 编码",
+                *line_col(data, exc.start),
+            ) from None
+    else:
         text = data
     if not text.strip():
         raise _problem(where, "empty", "the input is empty", "输入为空")

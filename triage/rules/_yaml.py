@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from .._errors import Problem, RuleFileError
+from .._jsonio import line_col
 
 __all__ = ["KEY", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_FILE_BYTES", "Loaded", "load_yaml"]
 
@@ -274,10 +275,12 @@ def load_yaml(data: bytes, where: str, max_bytes: int = MAX_FILE_BYTES) -> Loade
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
         raise _fail(
-            where, "encoding", "not valid UTF-8", "不是有效的 UTF-8 编码", line, col
+            where,
+            "encoding",
+            "not valid UTF-8",
+            "不是有效的 UTF-8 编码",
+            *line_col(data, exc.start),
         ) from None
     if "\x00" in text:
         raise _fail(where, "encoding", "contains a NUL character", "包含 NUL 字符")
