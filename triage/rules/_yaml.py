@@ -66,17 +66,21 @@ def _fail(
     return RuleFileError(f"{path}: refused", (Problem(path, code, en, zh, line=line, col=col),))
 
 
+def _tag_refused(where: str, line: int, col: int) -> RuleFileError:
+    return _fail(
+        where,
+        "yaml-tag",
+        "YAML tags are not allowed in rule files",
+        "规则文件中不允许使用 YAML 标签",
+        line,
+        col,
+    )
+
+
 def _scalar(event: Any, where: str) -> Any:
     line, col = event.start_mark.line + 1, event.start_mark.column + 1
     if event.tag not in (None, "!"):
-        raise _fail(
-            where,
-            "yaml-tag",
-            "YAML tags are not allowed in rule files",
-            "规则文件中不允许使用 YAML 标签",
-            line,
-            col,
-        )
+        raise _tag_refused(where, line, col)
     if not event.implicit[0]:
         return event.value  # quoted: a string, whatever it looks like
     tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, event.implicit)  # type: ignore[no-untyped-call]
@@ -138,14 +142,7 @@ def _events(text: str, where: str) -> _Node | None:
                 anchor = None
             elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
                 if event.tag not in (None, "!") and not event.implicit:
-                    raise _fail(
-                        where,
-                        "yaml-tag",
-                        "YAML tags are not allowed in rule files",
-                        "规则文件中不允许使用 YAML 标签",
-                        line,
-                        col,
-                    )
+                    raise _tag_refused(where, line, col)
                 if len(stack) >= MAX_DEPTH:
                     raise _fail(
                         where,
