@@ -167,23 +167,27 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
         for a in order:
             table.add_row(a, *(str(data[key][a][b]) for b in order))
         console.print(table)
+
+    def moved(r: dict[str, Any]) -> tuple[str, int, Any]:
+        return f"{r['from']} → {r['to']}", r["count"], r["examples"]
+
     sections: list[
         tuple[str, tuple[str, str], Callable[[dict[str, Any]], tuple[str, int, Any]]]
     ] = [
         (
             "level_changes",
             ("等级变化", "Level changes"),
-            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+            moved,
         ),
         (
             "priority_changes",
             ("优先级变化", "Priority changes"),
-            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+            moved,
         ),
         (
             "leads",
             ("牵头部门变化", "Lead changes"),
-            lambda r: (f"{r['from']} → {r['to']}", r["count"], r["examples"]),
+            moved,
         ),
         (
             "deadlines",
