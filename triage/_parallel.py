@@ -1,9 +1,9 @@
 """Work spread over worker processes, in order, with a bounded number of chunks in flight.
 
-``multiprocessing.Pool.imap`` reads its whole input as fast as it can; for an
-archive that means holding the archive in memory. Here at most ``window``
-chunks are submitted ahead of the one being collected, so memory stays bounded
-by the chunk size whatever the input's length.
+``ProcessPoolExecutor.map`` submits its whole input at once; for an archive that
+means holding the archive in memory. Here at most ``window`` chunks are
+submitted ahead of the one being collected, so memory stays bounded by the chunk
+size whatever the input's length.
 """
 
 from __future__ import annotations
