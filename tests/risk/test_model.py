@@ -336,16 +336,18 @@ class TestCommand:
 def test_demo_model_is_reproducible_from_its_seed(tmp_path: Path) -> None:
     """`make model` rebuilds the packaged model with the same estimates.
 
-    (Bytes, and so the sha256, can differ in the last bits of a float on another
-    machine's linear algebra library; the estimates agree to far below any threshold.)
+    (Bytes, and so the sha256, can differ on another machine's linear algebra library
+    or another scikit-learn release: the solver stops within its own tolerance, and
+    estimates were seen to move by up to 4e-8. 1e-6 is still far below any band or
+    policy threshold, which are set in hundredths.)
     """
     rebuilt = m.build_demo(tmp_path / "demo.skops")
     packaged = m.demo_model()
     reps = [triage.validate_report(r) for r in cohort.generate(500, seed=30).reports]
-    assert np.max(np.abs(rebuilt.predict_proba(reps) - packaged.predict_proba(reps))) < 1e-9
+    assert np.max(np.abs(rebuilt.predict_proba(reps) - packaged.predict_proba(reps))) < 1e-6
     assert rebuilt.kind == packaged.kind
     for kind in ("logistic", "boosted"):
         assert rebuilt.meta["candidates"][kind]["cv_log_loss"] == pytest.approx(
-            packaged.meta["candidates"][kind]["cv_log_loss"], abs=1e-9
+            packaged.meta["candidates"][kind]["cv_log_loss"], abs=1e-6
         )
     assert zipfile.is_zipfile(m.DEMO_MODEL)
