@@ -71,7 +71,8 @@ def decide_block(lines: list[str], first_line: int, part: int, out_dir: str) -> 
         if isinstance(result, Rejected):
             rejections.append(json.dumps({**result.as_dict(), "line": number}, ensure_ascii=False))
         else:
-            decisions.append(result.to_json())
+            # As `triage batch` writes it: the decision with its input line first.
+            decisions.append(f'{{"line":{number},{result.to_json()[1:]}')
     out = Path(out_dir)
     _atomic_write(out / f"decisions-{part:05d}.jsonl", "".join(d + "\n" for d in decisions))
     _atomic_write(out / f"rejected-{part:05d}.jsonl", "".join(r + "\n" for r in rejections))

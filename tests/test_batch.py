@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import triage
 from triage import DecisionLogError, Rejected
-from triage._atomic import atomic_writer
+from triage._output import open_output
 from triage.cli import cli
 from triage.risk import cohort
 
@@ -243,7 +243,7 @@ class TestCommand:
 def test_atomic_writer_keeps_the_old_file_on_failure(tmp_path: Path) -> None:
     target = tmp_path / "f.txt"
     target.write_text("old", "utf-8")
-    with pytest.raises(RuntimeError), atomic_writer(target) as fh:
+    with pytest.raises(RuntimeError), open_output(target) as fh:
         fh.write("new, half")
         raise RuntimeError
     assert target.read_text("utf-8") == "old"

@@ -49,10 +49,12 @@ def test_dask_batch_matches_serial_decisions(tmp_path: Path) -> None:
     assert len(parts) > 2  # several blocks, so order across blocks is tested
     got = [json.loads(x) for p in parts for x in p.read_text("utf-8").splitlines()]
     serial = triage.Triage()
-    for report, decision in zip(reports, got, strict=True):
+    numbers = [i for i, text in enumerate(lines, start=1) if text not in ("", '{"id": "bad"}')]
+    for report, decision, number in zip(reports, got, numbers, strict=True):
         expected = json.loads(serial.assess(report).to_json())
         expected.pop("decided_at")
         decision.pop("decided_at")
+        assert decision.pop("line") == number
         assert decision == expected
     (rejected,) = [
         json.loads(x)

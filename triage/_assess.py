@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -274,11 +275,13 @@ class Triage:
         (each with its own engine) decide chunks in parallel; memory stays bounded.
         A model or usage failure stops the run with its error.
         """
-        items = ((i, None, r) for i, r in enumerate(reports))
-        for result, record in results(self, items, jobs=jobs):
-            if record is not None and self._log is not None:
-                self._log.write(record)
-            yield result
+        items = ((i, None, None, r) for i, r in enumerate(reports))
+        stream = results(self, items, jobs=jobs, records=self._log is not None)
+        with contextlib.closing(stream):
+            for _, result, record, _ in stream:
+                if record is not None and self._log is not None:
+                    self._log.write(record)
+                yield result
 
     def model(self) -> RiskModel | None:
         """The risk model decisions use (loaded on first use), or None."""

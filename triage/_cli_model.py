@@ -12,21 +12,34 @@ from rich.console import Console
 from rich.table import Table
 
 from ._errors import UsageError
+from ._output import check_distinct
 from .cli import guarded, policy_source
 from .rules import load_policy
 
 __all__ = ["model"]
 
 
-def _data(data: str | None, cohort_n: int | None, seed: int) -> tuple[list[Any], Any, str, bool]:
-    """(reports, outcomes, description, synthetic) from --data or --cohort."""
+OUTCOMES_OPTION = click.option(
+    "--outcomes",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="With --data: a JSON Lines file of {id, outcome} (as `triage cohort --outcomes`).",
+)
+
+
+def _data(
+    data: str | None, cohort_n: int | None, seed: int, outcomes: str | None = None
+) -> tuple[list[Any], Any, str, bool]:
+    """(reports, outcomes, description, synthetic) from --data [--outcomes] or --cohort."""
     from .risk import cohort
 
     if (data is None) == (cohort_n is None):
         raise UsageError("give exactly one of --data FILE.jsonl and --cohort N")
+    if outcomes is not None and data is None:
+        raise UsageError("--outcomes goes with --data")
     if data is not None:
-        reports, outcomes = cohort.read_jsonl(data)
-        return reports, outcomes, f"{Path(data).name} ({len(reports)} reports)", False
+        reports, labels = cohort.read_jsonl(data, outcomes)
+        return reports, labels, f"{Path(data).name} ({len(reports)} reports)", False
     assert cohort_n is not None
     made = cohort.generate(cohort_n, seed)
     return (
@@ -106,7 +119,11 @@ def print_evaluation(result: dict[str, Any], console: Console) -> None:
             _n(m.get("auc_unknown_as_yes")),
         )
     console.print(inst)
-    gaps = Table(title="Subgroup gaps (groups with ≥100 reports and ≥10 of each outcome)")
+    least = result["subgroup_minimum"]
+    gaps = Table(
+        title=f"Subgroup gaps (groups with ≥{least['reports']} reports and "
+        f"≥{least['each_outcome']} of each outcome)"
+    )
     for col in ("subgroup", "groups", "AUC gap", "sensitivity gap"):
         gaps.add_column(col)
     for dim, g in result["gaps"].items():
@@ -114,7 +131,8 @@ def print_evaluation(result: dict[str, Any], console: Console) -> None:
     console.print(gaps)
     for dim, groups in result["subgroups"].items():
         table = Table(title=dim)
-        for col in ("group", "n", "prevalence", "AUC", "Brier", "ECE", "sensitivity", "PPV"):
+        cols = ("group", "n", "prevalence", "AUC", "Brier", "ECE", "sensitivity", "PPV", "compared")
+        for col in cols:
             table.add_column(col)
         for label, g in groups.items():
             at: dict[str, Any] = next(iter(g["at"].values()), {})
@@ -127,6 +145,7 @@ def print_evaluation(result: dict[str, Any], console: Console) -> None:
                 _n(g["ece"]),
                 _n(at.get("sensitivity")),
                 _n(at.get("ppv")),
+                "yes" if g.get("compared") else "no (too small)",
             )
         console.print(table)
 
@@ -151,10 +170,10 @@ def model() -> None:
     default=None,
     help="JSON Lines of reports, each with an 'outcome' of 0 or 1.",
 )
+@OUTCOMES_OPTION
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False),
     required=True,
     help="Model file to write (a model card is written beside it).",
 )
@@ -173,6 +192,7 @@ def model_train(
     cohort_n: int | None,
     seed: int,
     data: str | None,
+    outcomes: str | None,
     out: str,
     kinds: tuple[str, ...],
     protected: bool,
@@ -185,12 +205,23 @@ def model_train(
 
     if not 0 <= holdout < 1:
         raise UsageError("--holdout must be at least 0 and below 1")
+    if out == "-":
+        raise UsageError("--out: the model is written with its card beside it; give a file")
+    base = Path(out)
+    check_distinct(
+        {
+            "--out": out,
+            "the model card": base.with_name(base.stem + ".card.md"),
+            "the model card (JSON)": base.with_name(base.stem + ".card.json"),
+        },
+        {"--data": data, "--outcomes": outcomes},
+    )
     err = Console(stderr=True)
-    reports, outcomes, note, synthetic = _data(data, cohort_n, seed)
+    reports, labels, note, synthetic = _data(data, cohort_n, seed, outcomes)
     with err.status("training") as status:
         fitted = m.train(
             reports,
-            outcomes,
+            labels,
             protected=protected,
             kinds=kinds or ("logistic", "boosted"),
             holdout=holdout,
@@ -219,6 +250,7 @@ def model_train(
 @model.command("evaluate")
 @click.argument("model_file")
 @click.option("--data", type=click.Path(dir_okay=False, exists=True), default=None)
+@OUTCOMES_OPTION
 @click.option("--cohort", "cohort_n", type=int, default=None)
 @click.option("--seed", type=int, default=1, show_default=True)
 @click.option(
@@ -241,6 +273,7 @@ def model_train(
 def model_evaluate(
     model_file: str,
     data: str | None,
+    outcomes: str | None,
     cohort_n: int | None,
     seed: int,
     policy_path: str,
@@ -252,10 +285,10 @@ def model_evaluate(
     from .risk import model as m
 
     fitted = _load(model_file, sha256)
-    reports, outcomes, _, _ = _data(data, cohort_n, seed)
+    reports, labels, _, _ = _data(data, cohort_n, seed, outcomes)
     policy = load_policy(policy_source(policy_path))
-    result = m.evaluate(fitted, reports, outcomes, thresholds=policy_thresholds(policy, fitted))
-    written = m.plots(result, plots_dir) if plots_dir else []
+    result = m.evaluate(fitted, reports, labels, thresholds=policy_thresholds(policy, fitted))
+    written = m.plots(result, plots_dir, fitted) if plots_dir else []
     if as_json:
         click.echo(
             json.dumps(

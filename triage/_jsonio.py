@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import select
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -12,6 +15,7 @@ from ._errors import Problem, ReportError
 __all__ = [
     "MAX_DEPTH",
     "MAX_REPORT_BYTES",
+    "LineReader",
     "iter_text_lines",
     "line_col",
     "parse_json",
@@ -178,20 +182,91 @@ def parse_json(
     return value
 
 
-def iter_text_lines(stream: IO[bytes], limit: int = MAX_REPORT_BYTES) -> Any:
-    """Yield ``(line_number, bytes or None)``; None marks a line over ``limit``, skipped unread."""
-    number = 0
-    while True:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > limit and not line.endswith(b"\n"):
-            # Skip the rest of an over-long line without holding it in memory.
-            while True:
-                rest = stream.readline(1 << 16)
-                if not rest or rest.endswith(b"\n"):
+class LineReader:
+    """Lines of a byte stream, each at most ``limit`` bytes, and whether the next is ready.
+
+    Iterating yields ``(line_number, bytes)``, or ``(line_number, None)`` for a line
+    longer than ``limit``, which is skipped without being held in memory. `ready`
+    says whether the next line can be had without waiting for the writer: a program
+    feeding lines through a pipe can then get each answer before it sends the next.
+    """
+
+    def __init__(self, stream: IO[bytes], limit: int = MAX_REPORT_BYTES) -> None:
+        self._stream = stream
+        self._limit = limit
+        try:
+            self._fd: int | None = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # io.BytesIO and the like
+            self._fd = None
+        self._buf = bytearray()
+        self._eof = False
+
+    def _read(self) -> bytes:
+        if self._fd is not None:
+            return os.read(self._fd, 1 << 16)
+        return self._stream.read(1 << 16)
+
+    def ready(self) -> bool:
+        """Whether the next line (or the end) is there without blocking."""
+        if self._eof or b"\n" in self._buf or self._fd is None:
+            return True
+        try:
+            return bool(select.select([self._fd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return True
+
+    def __iter__(self) -> Iterator[tuple[int, bytes | None]]:
+        number = 0
+        buf = self._buf
+        while True:
+            end = buf.find(b"\n")
+            while end < 0 and not self._eof and len(buf) <= self._limit:
+                searched = len(buf)
+                chunk = self._read()
+                if not chunk:
+                    self._eof = True
                     break
-            yield number, None
-            continue
-        yield number, line
+                buf += chunk
+                end = buf.find(b"\n", searched)
+            if end < 0 and len(buf) > self._limit:
+                number += 1
+                self._skip_line()
+                yield number, None
+                continue
+            if end < 0:  # the end of the input
+                if buf:
+                    number += 1
+                    line = bytes(buf)
+                    buf.clear()
+                    yield number, line
+                return
+            number += 1
+            if end + 1 > self._limit + 1:
+                del buf[: end + 1]
+                yield number, None
+                continue
+            line = bytes(buf[: end + 1])
+            del buf[: end + 1]
+            yield number, line
+
+    def _skip_line(self) -> None:
+        # Drop the rest of an over-long line, reading on until its newline.
+        buf = self._buf
+        while True:
+            end = buf.find(b"\n")
+            if end >= 0:
+                del buf[: end + 1]
+                return
+            buf.clear()
+            chunk = self._read()
+            if not chunk:
+                self._eof = True
+                return
+            buf += chunk
+
+
+def iter_text_lines(
+    stream: IO[bytes], limit: int = MAX_REPORT_BYTES
+) -> Iterator[tuple[int, bytes | None]]:
+    """Yield ``(line_number, bytes or None)``; None marks a line over ``limit``, skipped unread."""
+    return iter(LineReader(stream, limit))

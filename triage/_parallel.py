@@ -4,31 +4,62 @@
 means holding the archive in memory. Here at most ``window`` chunks are
 submitted ahead of the one being collected, so memory stays bounded by the chunk
 size whatever the input's length.
+
+An input read from a pipe may pause: the writer waits for answers before it sends
+more. The reader then puts `PAUSE` in the stream; `chunked` hands over the part of
+a chunk it has, and `ordered_map` returns every result still in flight before it
+asks for more input, so nothing waits on the other.
+
+Workers ignore Ctrl-C (the parent handles it and shuts them down) and die with
+their parent (`worker_signals`), so no worker outlives an interrupted run.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-__all__ = ["chunked", "ordered_map"]
+__all__ = ["PAUSE", "chunked", "ordered_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
 
-def chunked(items: Iterable[T], size: int) -> Iterator[list[T]]:
+class _Pause:
+    def __repr__(self) -> str:
+        return "PAUSE"
+
+
+PAUSE: Any = _Pause()  # the input has no more for now: finish what is in flight
+
+
+def chunked(items: Iterable[T], size: int) -> Iterator[Any]:
+    """Lists of up to ``size`` items; a `PAUSE` ends the current list early and follows it."""
     batch: list[T] = []
     for item in items:
+        if item is PAUSE:
+            if batch:
+                yield batch
+                batch = []
+            yield PAUSE
+            continue
         batch.append(item)
         if len(batch) >= size:
             yield batch
             batch = []
     if batch:
         yield batch
+
+
+def _start_worker(initializer: Callable[..., Any] | None, *initargs: Any) -> None:
+    from ._signals import worker_signals
+
+    worker_signals()
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def ordered_map(
@@ -39,26 +70,30 @@ def ordered_map(
     initializer: Callable[..., Any] | None = None,
     initargs: tuple[Any, ...] = (),
     window: int | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``map(fn, items)`` over ``jobs`` spawned processes, results in input order.
 
-    ``fn`` and ``initializer`` must be importable module-level functions. Workers are
-    stopped when the iterator is closed or garbage-collected, even part way through.
+    ``fn`` and ``initializer`` must be importable module-level functions. A `PAUSE`
+    among the items yields every pending result before the next item is read.
+    Workers are stopped when the iterator is closed, even part way through (an
+    interrupt): chunks not started are cancelled and running ones are let finish.
     """
     window = window or 2 * jobs
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=initializer, initargs=initargs
-    ) as pool:
-        pending: deque[Future[R]] = deque()
-        source = iter(items)
-        try:
-            for item in source:
-                pending.append(pool.submit(fn, item))
-                if len(pending) >= window:
+    pool = ProcessPoolExecutor(
+        jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, *initargs)
+    )
+    pending: deque[Future[R]] = deque()
+    try:
+        for item in items:
+            if item is PAUSE:
+                while pending:
                     yield pending.popleft().result()
-            while pending:
+                continue
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= window:
                 yield pending.popleft().result()
-        finally:
-            for future in pending:
-                future.cancel()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)

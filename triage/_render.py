@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -122,6 +123,13 @@ def print_decisions(
     (console or _console()).print(decisions_table(decisions, lang))
 
 
+def diff_text(result: Any, lang: str | None = None) -> str:
+    """The diff tables as plain text, for a file."""
+    buffer = io.StringIO()
+    print_diff(result, lang, Console(file=buffer, width=_PIPED_WIDTH, color_system=None))
+    return buffer.getvalue()
+
+
 def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
     """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
     console = console or _console()
@@ -140,9 +148,12 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
         console.print(
             f"{label}: {ref['id']} {ref['version']} sha256 {ref['sha256']}", highlight=False
         )
-    if data["invalid_where"]:
+    for row in data["invalid_by_code"]:
         console.print(
-            ("无效报告：" if zh else "invalid reports: ") + ", ".join(data["invalid_where"]),
+            ("无效报告" if zh else "invalid reports")
+            + f" [{row['code']}]: {row['count']}; "
+            + ("例如 " if zh else "e.g. ")
+            + ", ".join(row["examples"]),
             highlight=False,
             markup=False,
         )
@@ -196,11 +207,22 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
         ),
     ]
     flags = Table(title="标记增减" if zh else "Flags gained and lost")
-    for col in (("标记", "flag"), ("新增", "gained"), ("取消", "lost"), ("示例", "examples")):
+    for col in (
+        ("标记", "flag"),
+        ("新增", "gained"),
+        ("新增示例", "gained by"),
+        ("取消", "lost"),
+        ("取消示例", "lost by"),
+    ):
         flags.add_column(col[0] if zh else col[1], overflow="fold")
     for row in data["flags"]:
-        ex = ", ".join(row["gained_examples"] + row["lost_examples"])
-        flags.add_row(row["flag"], str(row["gained"]), str(row["lost"]), escape(ex))
+        flags.add_row(
+            row["flag"],
+            str(row["gained"]),
+            escape(", ".join(row["gained_examples"])),
+            str(row["lost"]),
+            escape(", ".join(row["lost_examples"])),
+        )
     if data["flags"]:
         console.print(flags)
     for key, titles, cells in sections:

@@ -1,8 +1,11 @@
 """The ``triage`` command line.
 
 Exit status: 0 on success, 2 for invalid input (with every problem on stderr),
-1 when a check or test fails, 70 for an internal error. No command prints a
-traceback or any value taken from a report.
+1 when a check or test fails, 70 for an internal error, and 128 + the signal's
+number when interrupted (130 for Ctrl-C, 143 for SIGTERM, 129 for SIGHUP), after
+worker processes were stopped and temporary files removed. No command prints a
+traceback or any value taken from a report. An output path ``-`` is standard
+output; see `triage._output` for what happens to other paths.
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ from rich.console import Console
 from . import _assess
 from ._errors import RuleFileError, TriageError, UsageError
 from ._jsonio import parse_json, read_bounded
+from ._output import check_distinct, open_output, write_output
 from ._render import print_decisions
+from ._signals import Terminated, exit_status, interrupts
 from .rules import FACTS, load_policy
 from .vocab import INDICATORS, VOCABULARIES, implied_closure
 
@@ -51,9 +56,9 @@ def guarded(func: F) -> F:
             sys.exit(EXIT_INVALID)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except KeyboardInterrupt:
-            _err("interrupted")
-            sys.exit(130)
+        except KeyboardInterrupt as exc:
+            _err(f"interrupted ({exc})" if isinstance(exc, Terminated) else "interrupted")
+            sys.exit(exit_status(exc))
         except BrokenPipeError:
             sys.exit(0)
         except Exception as exc:
@@ -129,16 +134,14 @@ def assess(file: str, policy_path: str | None, fmt: str, lang: str | None, model
 @click.option(
     "-o",
     "--output",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="Decisions, one JSON line per report (default: standard output).",
+    help="Decisions, one JSON line per report (default or -: standard output).",
 )
 @click.option(
     "--errors",
     "errors_path",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="Rejected reports, one JSON line each (default: standard error).",
+    help="Rejections and warnings, one JSON line each (default: standard error; -: stdout).",
 )
 @click.option(
     "--jobs",
@@ -175,9 +178,11 @@ def batch(
 ) -> None:
     """Triage every report in a JSON Lines file (or - for standard input), in order.
 
-    Every line is accounted for: a decision, or an error record with its line number
-    and the fields at fault (never their values). Files are written whole or not at
-    all. Exit status 1 when any report was rejected.
+    Every line is accounted for: a decision, or a rejection record with its line
+    number and the fields at fault (never their values); a report id seen twice gets
+    a warning record. Files are written whole or not at all; standard output, pipes
+    and devices get each record as soon as it is decided. Exit status 1 when any
+    report was rejected.
     """
     from ._batchio import run_batch
 
@@ -259,6 +264,30 @@ def demo(
     triage = _assess.Triage(policy_path, model=model_source(model_path))
     decisions = [triage.assess(read_report(str(f))) for f in files]
     print_decisions(decisions, lang)
+
+
+@cli.command()
+@click.option("--n", "n", type=click.IntRange(1, 10_000_000), required=True, help="Reports.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--output", default="-", show_default=True, help="The reports (JSON Lines).")
+@click.option(
+    "--outcomes",
+    default=None,
+    help="Also write each report's synthetic outcome as {id, outcome} lines here.",
+)
+@guarded
+def cohort(n: int, seed: int, output: str, outcomes: str | None) -> None:
+    """Write a SYNTHETIC archive of reports (the generator the packaged model learns from).
+
+    The reports are valid input for `batch`, `rules diff` and, with --outcomes,
+    `model train` and `model evaluate` (--data ARCHIVE --outcomes FILE). Not real
+    cases: the figures behind them are listed in `triage.risk.cohort`.
+    """
+    from .risk import cohort as synthetic
+
+    check_distinct({"--output": output, "--outcomes": outcomes})
+    synthetic.write_jsonl(synthetic.generate(n, seed), output, outcomes, inline=False)
+    _err(f"{n} synthetic reports (seed {seed}); {synthetic.SYNTHETIC_NOTICE}")
 
 
 @cli.group()
@@ -413,6 +442,13 @@ def rules_test(
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: CPU count).")
 @click.option("--json", "as_json", is_flag=True)
 @click.option("--lang", type=LANG, default=None)
+@click.option("-o", "--output", default=None, help="Write the diff here (default or -: stdout).")
+@click.option(
+    "--errors",
+    "errors_path",
+    default=None,
+    help="Invalid reports, one JSON line each with the reason (default: standard error).",
+)
 @guarded
 def rules_diff(
     old: str,
@@ -422,43 +458,71 @@ def rules_diff(
     jobs: int | None,
     as_json: bool,
     lang: str | None,
+    output: str | None,
+    errors_path: str | None,
 ) -> None:
-    """Compare two policies on the same reports: what moves, with example report ids."""
+    """Compare two policies on the same reports: what moves, with example report ids.
+
+    Each invalid report is listed with its reason (as `triage batch` does); exit
+    status 1 when any report was invalid.
+    """
+    import contextlib
     import itertools
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from .rules._diff import diff_policies, dumps, iter_reports
 
+    inputs: dict[str, str | None] = {f"--cases {p}": p for p in paths}
+    inputs.update(OLD=policy_source(old), NEW=policy_source(new))
+    targets = check_distinct({"--output": output, "--errors": errors_path}, inputs)
     reports = itertools.chain.from_iterable(iter_reports(p) for p in paths)
     err = Console(stderr=True)
-    if err.is_terminal:
-        with Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err,
-        ) as bar:
-            task = bar.add_task("reports", total=_count_reports(paths))
-            result = diff_policies(
-                policy_source(old),
-                policy_source(new),
-                reports,
-                jobs=jobs,
-                examples=examples,
-                progress=lambda n: bar.advance(task, n),
-            )
-    else:
-        result = diff_policies(
-            policy_source(old), policy_source(new), reports, jobs=jobs, examples=examples
+    with contextlib.ExitStack() as stack:
+        errors = (
+            stack.enter_context(open_output(targets["--errors"]))
+            if "--errors" in targets
+            else sys.stderr
         )
-    if as_json:
-        click.echo(dumps(result))
-        return
-    from ._render import print_diff
 
-    print_diff(result, lang)
+        def rejected(record: Any) -> None:
+            errors.write(json.dumps(record.as_dict(), ensure_ascii=False) + "\n")
+
+        progress = None
+        if err.is_terminal:
+            bar = stack.enter_context(
+                Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeElapsedColumn(),
+                    console=err,
+                )
+            )
+            task = bar.add_task("reports", total=_count_reports(paths))
+            progress = lambda n: bar.advance(task, n)  # noqa: E731
+        result = diff_policies(
+            policy_source(old),
+            policy_source(new),
+            reports,
+            jobs=jobs,
+            examples=examples,
+            progress=progress,
+            rejected=rejected,
+        )
+    from ._render import diff_text, print_diff
+
+    if as_json or "--output" in targets:
+        text = dumps(result) + "\n" if as_json else diff_text(result, lang)
+        if "--output" in targets:
+            write_output(targets["--output"], text)
+        else:
+            click.echo(text, nl=False)
+    else:
+        print_diff(result, lang)
+    if result.invalid:
+        _err(f"{result.invalid} invalid reports; see {errors_path or 'above'} for each reason")
+        sys.exit(1)
 
 
 def _count_reports(paths: tuple[str, ...]) -> int | None:
@@ -479,23 +543,18 @@ def _count_reports(paths: tuple[str, ...]) -> int | None:
 @click.argument("policy")
 @click.option("--lang", type=LANG, default="zh", show_default=True)
 @click.option("--format", "fmt", type=click.Choice(["md", "html"]), default="md", show_default=True)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write to this file instead of standard output.",
-)
+@click.option("-o", "--output", default=None, help="Write to this file instead of standard output.")
 @guarded
 def rules_doc(policy: str, lang: str, fmt: str, output: str | None) -> None:
     """Write POLICY as a rulebook to review and sign off (Markdown or HTML)."""
     from .rules._doc import rulebook
 
+    targets = check_distinct({"--output": output}, {"POLICY": policy_source(policy)})
     text = rulebook(load_policy(policy_source(policy)), lang, fmt)
     if output is None:
         click.echo(text, nl=False)
     else:
-        Path(output).write_text(text, encoding="utf-8")
+        write_output(targets["--output"], text)
 
 
 def fact_values(row: dict[str, Any]) -> list[Any]:
@@ -512,8 +571,9 @@ _register()
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``triage`` command."""
-    cli.main(args=argv, prog_name="triage")
+    """Entry point of the ``triage`` command: SIGTERM and SIGHUP stop it like Ctrl-C."""
+    with interrupts():
+        cli.main(args=argv, prog_name="triage")
 
 
 if __name__ == "__main__":  # pragma: no cover

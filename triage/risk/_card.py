@@ -163,8 +163,8 @@ def write_card(model: RiskModel, model_path: str | Path) -> tuple[Path, Path]:
     base = Path(model_path)
     md = base.with_name(base.stem + ".card.md")
     js = base.with_name(base.stem + ".card.json")
-    md.write_text(card_markdown(model), encoding="utf-8")
-    js.write_text(
-        json.dumps(card_data(model), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
+    from .._output import write_output
+
+    write_output(md, card_markdown(model))
+    write_output(js, json.dumps(card_data(model), indent=2, ensure_ascii=False) + "\n")
     return md, js

@@ -32,6 +32,7 @@ read), ``assumption`` (no published figure found; chosen to be plausible).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -474,21 +475,85 @@ def _calibrate(n: int = 400_000, seed: int = 12345) -> tuple[float, float]:
 # -- files --------------------------------------------------------------------------------------
 
 
-def write_jsonl(cohort: Cohort, path: str | Path) -> None:
-    """One report per line, with its ``outcome`` (0 or 1) added."""
-    with Path(path).open("w", encoding="utf-8") as fh:
-        for report, outcome in zip(cohort.reports, cohort.outcomes, strict=True):
-            fh.write(json.dumps({**report, "outcome": int(outcome)}, ensure_ascii=False) + "\n")
+def write_jsonl(
+    cohort: Cohort, path: str | Path, outcomes: str | Path | None = None, *, inline: bool = True
+) -> None:
+    """The cohort as JSON Lines, one report per line.
 
-
-def read_jsonl(path: str | Path) -> tuple[list[dict[str, Any]], np.ndarray]:
-    """Reports and outcomes from JSON Lines with an ``outcome`` of 0 or 1 on each line.
-
-    Raises `ReportError` naming every bad line (``file:line``), never its contents.
+    With ``outcomes``, the reports alone go to ``path`` (valid input for `triage batch`
+    and `rules diff`) and ``{"id": …, "outcome": 0 or 1}`` lines to ``outcomes``.
+    Otherwise each report carries its ``outcome`` when ``inline`` (model training data).
     """
+    from .._output import check_distinct, open_output
+
+    targets = check_distinct({"archive": path, "outcomes": outcomes})
+    with contextlib.ExitStack() as stack:
+        fh = stack.enter_context(open_output(targets["archive"]))
+        out = stack.enter_context(open_output(targets["outcomes"])) if outcomes else None
+        for report, outcome in zip(cohort.reports, cohort.outcomes, strict=True):
+            record = {**report, "outcome": int(outcome)} if inline and out is None else report
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+            if out is not None:
+                out.write(json.dumps({"id": report["id"], "outcome": int(outcome)}) + "\n")
+
+
+def read_jsonl(
+    path: str | Path, outcomes: str | Path | None = None
+) -> tuple[list[dict[str, Any]], np.ndarray]:
+    """Reports and outcomes from JSON Lines.
+
+    Each line carries an ``outcome`` of 0 or 1, or, with ``outcomes``, that file
+    gives ``{"id": …, "outcome": 0 or 1}`` for every report's id (as `triage cohort
+    --outcomes` writes it). Raises `ReportError` naming every bad line
+    (``file:line``), never its contents.
+    """
+    known = _read_outcomes(outcomes) if outcomes is not None else None
     reports: list[dict[str, Any]] = []
-    outcomes: list[int] = []
+    found: list[int] = []
     problems: list[str] = []
+    for where, data in _json_lines(path, problems):
+        if known is not None:
+            rid = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(rid, str) or rid not in known:
+                problems.append(f"{where}: no outcome for this report's id in {outcomes}")
+                continue
+            found.append(known[rid])
+            reports.append(data)
+            continue
+        if not _is_outcome(data.get("outcome") if isinstance(data, dict) else None):
+            problems.append(f"{where}: needs an 'outcome' of 0 or 1")
+            continue
+        found.append(int(data.pop("outcome")))
+        reports.append(data)
+    _raise_problems(problems)
+    if not reports:
+        raise UsageError(f"{path}: no reports")
+    return reports, np.asarray(found, dtype=np.int8)
+
+
+def _is_outcome(value: Any) -> bool:
+    return value in (0, 1) and not isinstance(value, bool)
+
+
+def _read_outcomes(path: str | Path) -> dict[str, int]:
+    out: dict[str, int] = {}
+    problems: list[str] = []
+    for where, data in _json_lines(path, problems):
+        if (
+            not isinstance(data, dict)
+            or not isinstance(data.get("id"), str)
+            or not _is_outcome(data.get("outcome"))
+        ):
+            problems.append(f"{where}: needs an 'id' and an 'outcome' of 0 or 1")
+        elif data["id"] in out:
+            problems.append(f"{where}: a second outcome for the same id")
+        else:
+            out[data["id"]] = int(data["outcome"])
+    _raise_problems(problems)
+    return out
+
+
+def _json_lines(path: str | Path, problems: list[str]) -> Iterator[tuple[str, Any]]:
     p = Path(path)
     try:
         fh = p.open("rb")
@@ -501,27 +566,17 @@ def read_jsonl(path: str | Path) -> tuple[list[dict[str, Any]], np.ndarray]:
                 problems.append(f"{where}: line too long")
                 continue
             try:
-                data = parse_json(line, where)
+                yield where, parse_json(line, where)
             except ReportError:
                 problems.append(f"{where}: not valid JSON")
-                continue
-            if (
-                not isinstance(data, dict)
-                or data.get("outcome") not in (0, 1)
-                or isinstance(data.get("outcome"), bool)
-            ):
-                problems.append(f"{where}: needs an 'outcome' of 0 or 1")
-                continue
-            outcomes.append(int(data.pop("outcome")))
-            reports.append(data)
+
+
+def _raise_problems(problems: list[str]) -> None:
     if problems:
         shown = "; ".join(problems[:10]) + (
             f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
         )
         raise ReportError(f"{len(problems)} bad lines: {shown}")
-    if not reports:
-        raise UsageError(f"{p}: no reports")
-    return reports, np.asarray(outcomes, dtype=np.int8)
 
 
 def _lines(items: Iterable[tuple[int, bytes | None]]) -> Iterator[tuple[int, bytes | None]]:

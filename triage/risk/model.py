@@ -301,6 +301,9 @@ def train(
 # -- evaluating ----------------------------------------------------------------------------------
 
 
+MIN_EACH_OUTCOME = 10
+
+
 @dataclass
 class Evaluation:
     """A model's metrics on labelled reports, with the arrays behind its plots."""
@@ -313,11 +316,18 @@ class Evaluation:
     y: np.ndarray
     p: np.ndarray
     instrument_scores: dict[str, np.ndarray]
+    # Groups smaller than this, or with fewer of either outcome, are shown but not compared.
+    min_group: int = 100
+    min_each_outcome: int = 10
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = _finite(
             {
                 "overall": self.overall,
+                "subgroup_minimum": {
+                    "reports": self.min_group,
+                    "each_outcome": self.min_each_outcome,
+                },
                 "subgroups": self.subgroups,
                 "gaps": self.gaps,
                 "instruments": self.instruments,
@@ -375,13 +385,14 @@ def evaluate(
         groups: dict[str, Any] = {}
         for label in sorted(set(labels)):
             mask = labels == label
-            groups[str(label)] = summary(y[mask], p[mask], main)
+            group = summary(y[mask], p[mask], main)
+            group["compared"] = bool(
+                group["n"] >= min_group
+                and MIN_EACH_OUTCOME <= group["positives"] <= group["n"] - MIN_EACH_OUTCOME
+            )
+            groups[str(label)] = group
         subgroups[dim] = groups
-        usable = [
-            g
-            for g in groups.values()
-            if g["n"] >= min_group and 10 <= g["positives"] <= g["n"] - 10
-        ]
+        usable = [g for g in groups.values() if g["compared"]]
         aucs = [g["auc"] for g in usable]
         sens = [next(iter(g["at"].values()))["sensitivity"] for g in usable if g["at"]]
         gaps[dim] = {
@@ -402,11 +413,17 @@ def evaluate(
         auc_max, _, _ = auc_ci(y, arrays[f"{name}.max"])
         instruments[name] = {"auc": auc, "auc_ci": [lo, hi], "auc_unknown_as_yes": auc_max}
     instruments["model"] = {"auc": overall["auc"], "auc_ci": overall["auc_ci"]}
-    return Evaluation(overall, subgroups, gaps, instruments, list(points), y, p, arrays)
+    return Evaluation(overall, subgroups, gaps, instruments, list(points), y, p, arrays, min_group)
 
 
-def plots(evaluation: Evaluation, directory: str | Path) -> list[Path]:
-    """ROC and calibration curves as PNG files (needs the ``plots`` extra: matplotlib)."""
+def plots(
+    evaluation: Evaluation, directory: str | Path, model: RiskModel | None = None
+) -> list[Path]:
+    """ROC and calibration curves as PNG files (needs the ``plots`` extra: matplotlib).
+
+    Each plot states how many reports it rests on and, given the model, its sha256
+    and whether it was trained on synthetic data.
+    """
     try:
         import matplotlib
 
@@ -417,8 +434,11 @@ def plots(evaluation: Evaluation, directory: str | Path) -> list[Path]:
     from sklearn.metrics import roc_curve
 
     out = Path(directory)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out}: is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     y, p = evaluation.y, evaluation.p
+    caption = _plot_caption(evaluation, model)
     fig, ax = plt.subplots(figsize=(5, 5))
     for name, score in [
         ("model", p),
@@ -435,27 +455,46 @@ def plots(evaluation: Evaluation, directory: str | Path) -> list[Path]:
     ax.set_ylabel("sensitivity")
     ax.set_title("ROC")
     ax.legend(fontsize=7)
+    fig.text(0.01, -0.02, caption, fontsize=6, va="top", wrap=True)
     roc = out / "roc.png"
-    fig.savefig(roc, dpi=120, bbox_inches="tight", metadata={"Software": None})
+    _save_figure(fig, roc)
     plt.close(fig)
     fig, ax = plt.subplots(figsize=(5, 5))
     order = np.argsort(p, kind="stable")
     bins = [b for b in np.array_split(order, 10) if len(b)]
-    ax.plot(
-        [float(p[b].mean()) for b in bins],
-        [float(y[b].mean()) for b in bins],
-        marker="o",
-        label="model",
-    )
-    top = float(max(p.max(), y.mean()) * 1.05)
-    ax.plot([0, top], [0, top], color="grey", linestyle=":")
+    xs = [float(p[b].mean()) for b in bins]
+    ys = [float(y[b].mean()) for b in bins]
+    ax.plot(xs, ys, marker="o", label="model")
+    # Both axes span what is plotted (estimates and observed shares), so no point is cut off.
+    top = min(1.0, max(*xs, *ys) * 1.08) or 1.0
+    ax.plot([0, top], [0, top], color="grey", linestyle=":", label="perfect calibration")
+    ax.set_xlim(0, top)
+    ax.set_ylim(0, top)
     ax.set_xlabel("mean estimate (deciles)")
     ax.set_ylabel("observed share")
-    ax.set_title("Calibration")
+    ax.set_title(f"Calibration (n = {len(y)}, {int(y.sum())} with the outcome)")
+    ax.legend(fontsize=7)
+    fig.text(0.01, -0.02, caption, fontsize=6, va="top", wrap=True)
     cal = out / "calibration.png"
-    fig.savefig(cal, dpi=120, bbox_inches="tight", metadata={"Software": None})
+    _save_figure(fig, cal)
     plt.close(fig)
     return [roc, cal]
+
+
+def _plot_caption(evaluation: Evaluation, model: RiskModel | None) -> str:
+    parts = [f"n = {len(evaluation.y)} reports"]
+    if model is not None:
+        parts.append(f"model sha256 {model.sha256}")
+        if model.synthetic:
+            parts.append("trained on SYNTHETIC data; not validated for use on real people")
+    return "; ".join(parts)
+
+
+def _save_figure(fig: Any, path: Path) -> None:
+    from .._output import open_output
+
+    with open_output(path, binary=True) as fh:
+        fig.savefig(fh, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
 
 
 # -- files ---------------------------------------------------------------------------------------
@@ -508,13 +547,12 @@ def _dumps(estimator: Any) -> bytes:
 def save(model: RiskModel, path: str | Path) -> str:
     """Write the model (skops, canonical bytes) and return its sha256.
 
-    The file is written to a temporary name and renamed, so a reader never sees a
-    partial model.
+    A regular file is written to a temporary name and renamed, so a reader never
+    sees a partial model (see `triage._output` for links, devices and FIFOs).
     """
-    target = Path(path)
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_bytes(model.to_bytes())
-    tmp.replace(target)
+    from .._output import write_output
+
+    write_output(path, model.to_bytes())
     return model.sha256
 
 

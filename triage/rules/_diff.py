@@ -10,17 +10,20 @@ once; the result does not depend on how the work was split.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from .._errors import FixtureError, ReportError, UsageError
-from .._jsonio import iter_text_lines, parse_json, read_bounded
+from .._batch import Rejected
+from .._errors import FixtureError, Problem, ReportError, UsageError
+from .._jsonio import MAX_REPORT_BYTES, iter_text_lines, parse_json, read_bounded
 from .._parallel import chunked, ordered_map
 from ..vocab import LEVELS, PRIORITIES
 
@@ -37,6 +40,10 @@ class DiffResult:
     changed: int = 0
     invalid: int = 0
     invalid_where: list[str] = field(default_factory=list)
+    invalid_codes: Counter[str] = field(default_factory=Counter)
+    # This chunk's invalid reports, each with its reason; handed to the caller in
+    # input order, never merged into the total (an archive may be all invalid).
+    rejected: list[Rejected] = field(default_factory=list)
     levels: Counter[tuple[str, str]] = field(default_factory=Counter)
     priorities: Counter[tuple[str, str]] = field(default_factory=Counter)
     flags_gained: Counter[str] = field(default_factory=Counter)
@@ -60,7 +67,8 @@ class DiffResult:
         self.invalid_where.extend(
             other.invalid_where[: max(0, self.limit - len(self.invalid_where))]
         )
-        for name in ("levels", "priorities", "flags_gained", "flags_lost", "leads", "deadlines"):
+        names = ("levels", "priorities", "flags_gained", "flags_lost", "leads", "deadlines")
+        for name in (*names, "invalid_codes"):
             getattr(self, name).update(getattr(other, name))
         for key, ids in other.examples.items():
             mine = self.examples.setdefault(key, [])
@@ -80,6 +88,10 @@ class DiffResult:
             "changed": self.changed,
             "invalid": self.invalid,
             "invalid_where": self.invalid_where,
+            "invalid_by_code": [
+                {"code": c, "count": n, "examples": ex(f"invalid:{c}")}
+                for c, n in sorted(self.invalid_codes.items())
+            ],
             "levels": matrix(self.levels, LEVELS.codes),
             "level_changes": [
                 {"from": a, "to": b, "count": n, "examples": ex(f"level:{a}>{b}")}
@@ -194,7 +206,13 @@ def iter_reports(path: str | Path) -> Iterator[Item]:
             for number, line in iter_text_lines(fh):
                 where = f"{p}:{number}"
                 if line is None:
-                    yield where, ReportError("line too long")
+                    too_long = Problem(
+                        where,
+                        "too-large",
+                        f"line longer than {MAX_REPORT_BYTES} bytes",
+                        f"该行超过 {MAX_REPORT_BYTES} 字节",
+                    )
+                    yield where, ReportError("the report was refused", (too_long,))
                     continue
                 if not line.strip():
                     continue
@@ -238,23 +256,29 @@ def _chunk(items: list[Item], limit: int) -> DiffResult:
     old, new = _WORKER["old"], _WORKER["new"]
     out = DiffResult(limit=limit)
     for where, report in items:
-        if isinstance(report, Exception):
-            out.invalid += 1
-            if len(out.invalid_where) < limit:
-                out.invalid_where.append(where)
-            continue
         try:
+            if isinstance(report, ReportError):
+                raise report
             if isinstance(report, (bytes, str)):
                 report = parse_json(report, where)
             prepared = Prepared(report, explain=False)  # validated and scored once for both
             a, b = old.outcome(prepared), new.outcome(prepared)
-        except ReportError:
-            out.invalid += 1
-            if len(out.invalid_where) < limit:
-                out.invalid_where.append(where)
+        except ReportError as exc:
+            _invalid(out, where, exc)
             continue
         _compare(a, b, out)
     return out
+
+
+def _invalid(out: DiffResult, where: str, exc: ReportError) -> None:
+    out.invalid += 1
+    if len(out.invalid_where) < out.limit:
+        out.invalid_where.append(where)
+    out.invalid_codes[exc.code] += 1
+    out._example(f"invalid:{exc.code}", where)
+    line = int(where.rsplit(":", 1)[1]) if where.rsplit(":", 1)[-1].isdigit() else None
+    index = out.reports + out.invalid - 1
+    out.rejected.append(Rejected(index, where, exc.code, exc.message, exc.problems, line))
 
 
 def _policy_bytes(source: Any) -> bytes | None:
@@ -277,11 +301,13 @@ def diff_policies(
     jobs: int | None = None,
     examples: int = 5,
     progress: Callable[[int], None] | None = None,
+    rejected: Callable[[Rejected], None] | None = None,
 ) -> DiffResult:
     """Decide every report under both policies and count what moved.
 
     ``jobs`` worker processes (default: the CPU count; 1 runs in this process).
-    ``progress`` is called with the number of reports done after each chunk.
+    ``progress`` is called with the number of reports done after each chunk, and
+    ``rejected`` with each invalid report's record (its reason), in input order.
     """
     old_bytes, new_bytes = _policy_bytes(old), _policy_bytes(new)
     # Validate both before starting workers, so a bad file fails once, here.
@@ -292,23 +318,30 @@ def diff_policies(
         policy = _WORKER[name].policy
         setattr(total, name, {"id": policy.id, "version": policy.version, "sha256": policy.sha256})
     if jobs <= 1:
-        for batch in chunked(reports, CHUNK):
-            total.merge(_chunk(batch, examples))
+        parts: Generator[DiffResult, None, None] = (
+            _chunk(batch, examples) for batch in chunked(reports, CHUNK)
+        )
+    else:
+        # A bounded window of chunks in flight, so an archive is never held in memory.
+        parts = ordered_map(
+            _star,
+            ((batch, examples) for batch in chunked(reports, CHUNK)),
+            jobs=jobs,
+            initializer=_init,
+            initargs=(old_bytes, new_bytes),
+        )
+    with contextlib.closing(parts):
+        for part in parts:
+            for record in part.rejected:
+                # Indexes count within a chunk; make them count within the whole input.
+                record = dataclasses.replace(
+                    record, index=record.index + total.reports + total.invalid
+                )
+                if rejected is not None:
+                    rejected(record)
+            total.merge(part)
             if progress is not None:
-                progress(len(batch))
-        return total
-    # A bounded window of chunks in flight, so an archive is never held in memory.
-    parts = ordered_map(
-        _star,
-        ((batch, examples) for batch in chunked(reports, CHUNK)),
-        jobs=jobs,
-        initializer=_init,
-        initargs=(old_bytes, new_bytes),
-    )
-    for part in parts:
-        total.merge(part)
-        if progress is not None:
-            progress(part.reports + part.invalid)
+                progress(part.reports + part.invalid)
     return total
 
 

@@ -1,0 +1,92 @@
+"""Termination signals handled like Ctrl-C, so every command cleans up the same way.
+
+``timeout``, systemd and container runtimes stop a process with SIGTERM; a closed
+terminal sends SIGHUP. By default either kills Python at once: worker processes
+are orphaned and temporary files stay. Inside `interrupts()` they raise
+`Terminated`, a `KeyboardInterrupt`, so the code that already stops workers and
+removes temporary files on Ctrl-C runs for them too, and the command exits with
+128 + the signal's number. A signal that was ignored when the program started
+(``nohup``, a background job) stays ignored. Once the first signal has arrived,
+later ones are noted but do not interrupt the clean-up.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+__all__ = ["Terminated", "exit_status", "interrupts", "worker_signals"]
+
+HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal, raised where the main thread was."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def exit_status(exc: BaseException) -> int:
+    """The conventional exit status for an interrupt: 128 + the signal's number."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[None]:
+    """Raise `Terminated` (or KeyboardInterrupt for SIGINT) on the first handled signal."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    fired: list[int] = []
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        fired.append(signum)
+        if len(fired) > 1:
+            return  # already stopping: let the clean-up finish
+        if signum == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(signum)
+
+    previous = {}
+    for sig in HANDLED:
+        current = signal.getsignal(sig)
+        if current is signal.SIG_IGN:
+            continue
+        previous[sig] = current
+        signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def worker_signals() -> None:
+    """Set up a worker process: the parent decides when it stops.
+
+    Ctrl-C reaches the whole process group; the parent, not each worker, handles it
+    and then shuts the workers down. SIGTERM keeps its default (the parent's
+    shutdown may use it), and on Linux the worker asks to be sent SIGTERM when its
+    parent dies, so it never outlives a parent killed outright (SIGKILL).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            pr_set_pdeathsig = 1
+            libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid != os.getppid():  # it died before the request
+        os._exit(1)
