@@ -6,6 +6,7 @@ signals go by PID to real `triage` processes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
@@ -247,10 +248,8 @@ class TestBatchRecords:
 def _children(pid: int) -> set[int]:
     found: set[int] = set()
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):  # the task may have ended
             found.update(int(x) for x in (task / "children").read_text().split())
-        except OSError:
-            pass
     return found
 
 
