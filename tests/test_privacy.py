@@ -50,7 +50,7 @@ INVALID_VALUES: list[tuple[str, Any]] = [
     ("history.police_calls_12m", MARK),
     ("consent.share_with_agencies", MARK),
     ("professional_judgement.level", MARK),
-    ("location.street", MARK + " with spaces"),
+    ("location.street", MARK + "\nwith a line break"),
     ("narrative", MARK * 5000),
     ("id", MARK * 200),
 ]

@@ -63,7 +63,8 @@ BAD_CASES: list[tuple[str, dict[str, Any], str, str]] = [
     ("wrong type", {"victim": {"age": MARK}}, "victim.age", "wrong-type"),
     ("bool for count", {"children": {"count": True}}, "children.count", "wrong-type"),
     ("string for bool", {"victim": {"pregnant": MARK}}, "victim.pregnant", "wrong-type"),
-    ("unknown field", {"agee": 1}, "agee", "unknown-field"),
+    ("unknown field, near no known one: not echoed", {"agee": 1}, "<key>", "unknown-field"),
+    ("unknown field, near a known one", {"sourse": 1}, "sourse", "unknown-field"),
     ("unknown free-text key", {f"王 {MARK}": 1}, "<key>", "unknown-field"),
     ("unknown nested field", {"victim": {"agee": 3}}, "victim.agee", "unknown-field"),
     ("naive datetime", {"reported_at": "2026-03-02T21:15:00"}, "reported_at", "naive-datetime"),
@@ -124,7 +125,7 @@ class TestRefused:
             "extra": 1,
         }
         paths = [p.path for p in refuse(report).problems]
-        assert paths == ["extra", "source", "victim.age", "victim.gender"]
+        assert paths == ["<key>", "source", "victim.age", "victim.gender"]
 
     def test_suggestion(self, minimal_report: dict[str, Any]) -> None:
         """A misspelt code gets a 'did you mean' with the known code."""
@@ -141,3 +142,59 @@ class TestRefused:
         """Messages come in English and Chinese."""
         error = refuse(minimal_report | {"reported_at": "2026-03-02T21:15:00"})
         assert "UTC offset" in str(error) and "时区" in str(error)
+
+
+class TestMessages:
+    def test_a_made_up_key_is_never_echoed(self, minimal_report: dict[str, Any]) -> None:
+        """A key can be personal data: only near misses of known fields are named."""
+        report = {
+            **minimal_report,
+            "wang_xiaohong_13800138000": "x",
+            "victim": {"wang_xiaohong": 1},
+            "indicators": {"zhang_san_110101199001011234": "yes", "stranglation": "yes"},
+            "sourc": "court",
+        }
+        error = refuse(report)
+        text = " ".join(p.format("en") + p.format("zh") for p in error.problems) + error.message
+        for secret in ("wang", "xiaohong", "13800138000", "zhang", "1101011990"):
+            assert secret not in text
+        shown = {(p.path, p.suggestion) for p in error.problems}
+        assert ("<key>", None) in shown
+        assert ("victim.<key>", None) in shown
+        assert ("indicators.<key>", None) in shown
+        assert ("indicators.stranglation", "strangulation") in shown
+        assert ("sourc", "source") in shown
+
+    def test_the_id_form_is_described_as_it_is(self, minimal_report: dict[str, Any]) -> None:
+        (problem,) = refuse({**minimal_report, "id": "-starts-with-a-dash"}).problems
+        assert problem.code == "bad-format"
+        assert "beginning with a letter or digit" in problem.en and ":" in problem.en
+        assert triage.validate_report({**minimal_report, "id": "xinan:01"}).id == "xinan:01"
+
+    def test_a_short_closed_list_is_spelt_out(self, minimal_report: dict[str, Any]) -> None:
+        (problem,) = refuse({**minimal_report, "victim": {"gender": "f"}}).problems
+        assert problem.en.endswith("female, male, other")
+        assert "female, male, other" in problem.zh
+        (sources,) = refuse({**minimal_report, "source": "elsewhere"}).problems
+        assert sources.en.endswith(", ".join(triage.vocab.SOURCES.codes))
+
+    @pytest.mark.parametrize(
+        ("text", "line", "col", "words"),
+        [
+            ('{"id": "a\nb"}', 1, 10, "raw control character"),
+            ('{\n  "id": 1,\n}', 3, 1, "key in double quotes"),
+            ('{"id" 1}', 1, 7, "colon"),
+            ('{"id": "x"} {}', 1, 13, "more follows"),
+        ],
+    )
+    def test_json_syntax_errors_are_whole_sentences(
+        self, text: str, line: int, col: int, words: str
+    ) -> None:
+        from triage._jsonio import parse_json
+
+        with pytest.raises(ReportError) as info:
+            parse_json(text, "r.json")
+        (problem,) = info.value.problems
+        assert (problem.code, problem.line, problem.col) == ("invalid-json", line, col)
+        assert words in problem.en and not problem.en.endswith(" at")
+        assert problem.zh.startswith("不是有效的 JSON：") and len(problem.zh) > 12

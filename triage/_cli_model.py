@@ -13,6 +13,7 @@ from rich.table import Table
 
 from ._errors import UsageError
 from ._output import check_distinct
+from ._render import wide_console
 from .cli import guarded, policy_source
 from .rules import load_policy
 
@@ -306,7 +307,7 @@ def model_evaluate(
             )
         )
         return
-    console = Console()
+    console = wide_console()
     tag = " (synthetic training data)" if fitted.synthetic else ""
     console.print(f"{fitted.kind} model{tag}, sha256 {fitted.sha256}", highlight=False)
     print_evaluation(result.as_dict(), console)

@@ -65,6 +65,53 @@ def _constant(name: str) -> Any:
     raise _Reject("non-finite-number", "NaN and Infinity are not allowed", "不允许 NaN 或 Infinity")
 
 
+# The json module's messages are fragments ("Invalid control character at"); each is
+# said whole here, in both languages. Nothing of the document itself is quoted.
+_SYNTAX: dict[str, tuple[str, str]] = {
+    "Expecting value": (
+        "a value was expected (text in double quotes, a number, an object, a list, "
+        "true, false or null)",
+        "此处应为一个值（双引号文本、数字、对象、列表、true、false 或 null）",
+    ),
+    "Expecting property name enclosed in double quotes": (
+        "a key in double quotes was expected (is there a comma after the last item?)",
+        "此处应为双引号括起的键（最后一项后是否多了逗号？）",
+    ),
+    "Expecting ',' delimiter": (
+        "a comma was expected between two items",
+        "两项之间应有逗号",
+    ),
+    "Expecting ':' delimiter": ("a colon was expected after a key", "键之后应有冒号"),
+    "Unterminated string starting at": (
+        "a text value is not closed by a double quote",
+        "文本值缺少结尾的双引号",
+    ),
+    "Invalid control character at": (
+        "a text value contains a raw control character; write a line break as \\n and a tab as \\t",
+        "文本值中含有控制字符；换行应写作 \\n，制表符应写作 \\t",
+    ),
+    "Invalid \\escape": (
+        "a text value contains an invalid backslash escape",
+        "文本值中含有无效的反斜杠转义",
+    ),
+    "Invalid \\uXXXX escape": (
+        "a text value contains an invalid \\u escape (four hexadecimal digits are needed)",
+        "文本值中含有无效的 \\u 转义（需要四位十六进制数字）",
+    ),
+    "Extra data": (
+        "more follows the end of the JSON value (one report per file, or one per line)",
+        "JSON 值结束后还有多余内容（每个文件一份报告，或每行一份）",
+    ),
+}
+
+
+def _syntax(message: str) -> tuple[str, str]:
+    for start, words in _SYNTAX.items():
+        if message.startswith(start):
+            return words
+    return "the syntax is wrong here", "此处语法有误"
+
+
 def line_col(data: bytes, offset: int) -> tuple[int, int]:
     """1-based line and column of a byte offset (for an error's location)."""
     return data[:offset].count(b"\n") + 1, offset - (data.rfind(b"\n", 0, offset) + 1) + 1
@@ -161,12 +208,12 @@ def parse_json(
     except _Reject as exc:
         raise _problem(where, exc.code, exc.en, exc.zh) from None
     except json.JSONDecodeError as exc:
-        # exc.msg describes the syntax only; the document itself is not quoted.
+        en, zh = _syntax(exc.msg)
         raise _problem(
             where,
             "invalid-json",
-            f"not valid JSON ({exc.msg})",
-            "不是有效的 JSON",
+            f"not valid JSON: {en}",
+            f"不是有效的 JSON：{zh}",
             exc.lineno,
             exc.colno,
         ) from None

@@ -109,7 +109,7 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
     return Group(main, scores)
 
 
-def _console() -> Console:
+def wide_console() -> Console:
     """Standard output; piped or captured output gets a width the tables fit in, since
     rich would otherwise assume 80 columns (``COLUMNS`` still wins)."""
     if sys.stdout.isatty() or "COLUMNS" in os.environ:
@@ -120,7 +120,7 @@ def _console() -> Console:
 def print_decisions(
     decisions: Iterable[Decision], lang: str | None = None, console: Console | None = None
 ) -> None:
-    (console or _console()).print(decisions_table(decisions, lang))
+    (console or wide_console()).print(decisions_table(decisions, lang))
 
 
 def diff_text(result: Any, lang: str | None = None) -> str:
@@ -132,7 +132,7 @@ def diff_text(result: Any, lang: str | None = None) -> str:
 
 def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
     """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
-    console = console or _console()
+    console = console or wide_console()
     data = result.as_dict()
     zh = lang == "zh"
     console.print(

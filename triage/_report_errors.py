@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from ._errors import Problem, ReportError
+from ._report import ID_PATTERN, LABEL_PATTERN
 from ._suggest import suggest
 
 __all__ = ["report_error", "translate"]
@@ -30,24 +31,25 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "too long (at most {max_length} characters)",
         "过长（最多 {max_length} 个字符）",
     ),
-    "string_pattern_mismatch": (
-        "bad-format",
-        "not a valid code (letters, digits, _ . - :)",
-        "不是有效的编码（仅限字母、数字、_ . - :）",
-    ),
+    "string_pattern_mismatch": ("bad-format", "not in the allowed form", "格式不符合要求"),
     "greater_than_equal": ("out-of-range", "must be at least {ge}", "不能小于 {ge}"),
     "less_than_equal": ("out-of-range", "must be at most {le}", "不能大于 {le}"),
     "greater_than": ("out-of-range", "must be more than {gt}", "必须大于 {gt}"),
     "less_than": ("out-of-range", "must be less than {lt}", "必须小于 {lt}"),
     "datetime_type": (
         "wrong-type",
-        "must be an ISO 8601 date-time with a UTC offset",
-        "必须是带时区偏移的 ISO 8601 时间",
+        "must be an RFC 3339 date-time text with a UTC offset, e.g. 2026-03-02T21:15:00+08:00",
+        "必须是带时区偏移的 RFC 3339 时间文本，例如 2026-03-02T21:15:00+08:00",
     ),
     "datetime_parsing": (
         "bad-format",
-        "not a valid ISO 8601 date-time",
-        "不是有效的 ISO 8601 时间",
+        "not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss, optional fraction, then Z or ±hh:mm)",
+        "不是 RFC 3339 时间（YYYY-MM-DDThh:mm:ss，可带小数秒，再加 Z 或 ±hh:mm）",
+    ),
+    "datetime_value": (
+        "bad-format",
+        "not a real date and time (month, day, hour or offset out of range)",
+        "不是真实存在的日期时间（月、日、时或偏移超出范围）",
     ),
     "datetime_from_date_parsing": (
         "bad-format",
@@ -66,6 +68,21 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
 }
 
 _TRI = ("yes", "no", "unknown")
+
+# What each pattern of the report schema allows, in words (keyed by the pattern itself,
+# so a message can never describe another field's form).
+_PATTERNS: dict[str, tuple[str, str]] = {
+    ID_PATTERN: (
+        "not a valid id: letters A-Z a-z, digits and _ . : - only, beginning with a "
+        "letter or digit",
+        "不是有效的编号：只能包含英文字母、数字和 _ . : -，并以字母或数字开头",
+    ),
+    LABEL_PATTERN: (
+        "must not contain control characters (line breaks, tabs)",
+        "不能包含控制字符（换行、制表符等）",
+    ),
+}
+SHORT_LIST = 12  # closed lists up to this long are spelt out in the message
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
@@ -94,7 +111,7 @@ _KEY = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 def _path(loc: tuple[Any, ...]) -> str:
     # A key may be anything the sender typed; only identifier-like keys are shown.
     parts = [
-        str(p) if isinstance(p, int) or _KEY.fullmatch(str(p)) else "<key>"
+        str(p) if isinstance(p, int) or p == "<key>" or _KEY.fullmatch(str(p)) else "<key>"
         for p in loc
         if p != "[key]"
     ]
@@ -115,6 +132,14 @@ def _literal(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str | Non
         )
     if err["loc"] and err["loc"][-1] == "[key]":
         return "unknown-code", "unknown indicator", "未知的风险指标", hint
+    if 0 < len(allowed) <= SHORT_LIST:
+        listed = ", ".join(allowed)
+        return (
+            "unknown-code",
+            f"not one of the allowed codes: {listed}",
+            f"不是允许的编码：{listed}",
+            hint,
+        )
     return "unknown-code", "not one of the allowed codes", "不是允许的编码", hint
 
 
@@ -129,6 +154,10 @@ def translate(
         hint: str | None = None
         if kind == "literal_error":
             code, en, zh, hint = _literal(err, model)
+        elif kind == "string_pattern_mismatch":
+            code = "bad-format"
+            pattern = str(err.get("ctx", {}).get("pattern", ""))
+            en, zh = _PATTERNS.get(pattern, _MESSAGES[kind][1:])
         elif kind in _MESSAGES:
             code, en, zh = _MESSAGES[kind]
             ctx = {k: v for k, v in err.get("ctx", {}).items() if isinstance(v, int | float | str)}
@@ -149,10 +178,21 @@ def translate(
     return out
 
 
+def _shown(loc: tuple[Any, ...], code: str, hint: str | None) -> tuple[Any, ...]:
+    """The location to show: a key the sender made up is shown only when it is a near
+    miss of a known one ("did you mean"); anything else may be personal data
+    (``"wang_xiaohong_13800138000": …``) and is shown as ``<key>``."""
+    if code == "unknown-field" and hint is None:
+        return (*loc[:-1], "<key>")
+    if loc and loc[-1] == "[key]" and hint is None:
+        return (*loc[:-2], "<key>")
+    return loc
+
+
 def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
     """One ReportError listing every problem of ``exc``, without the rejected values."""
     problems = [
-        Problem(_path(loc), code, en, zh, suggestion=hint)
+        Problem(_path(_shown(loc, code, hint)), code, en, zh, suggestion=hint)
         for loc, code, en, zh, hint in translate(exc, model)
     ]
     problems.sort(key=lambda p: (p.path, p.code))

@@ -114,3 +114,20 @@ def test_professional_judgement(
     assert d.rules_level == "high"
     assert d.professional_judgement is not None
     assert d.professional_judgement.effect == effect
+
+
+def test_a_street_named_in_chinese_is_matched_exactly() -> None:
+    """Intake staff record streets by name (新安街道); rules compare them as text."""
+    t = policy(
+        """\
+  - id: xinan
+    description: {zh: 新安街道, en: Xin'an street}
+    when: {location.street: 新安街道}
+    then: {level: medium}
+"""
+    )
+    fired = [e.rule for e in t.assess(report(location={"street": "新安街道"})).trace]
+    assert "xinan" in fired
+    other = t.assess(report(location={"street": "西乡街道"}))
+    assert "xinan" not in [e.rule for e in other.trace]
+    assert other.risk_level == "standard"
