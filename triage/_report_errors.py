@@ -84,6 +84,15 @@ _PATTERNS: dict[str, tuple[str, str]] = {
 }
 SHORT_LIST = 12  # closed lists up to this long are spelt out in the message
 
+# Keys that other tools put beside a report, named (they are no one's data) with a hint.
+_FOREIGN: dict[str, tuple[str, str]] = {
+    "outcome": (
+        "an outcome is not part of a report; keep outcomes in their own file "
+        "(triage cohort --outcomes, model --outcomes)",
+        "结局不属于报告；请将结局另存一个文件（triage cohort --outcomes，model --outcomes）",
+    ),
+}
+
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
     """The pydantic model class that owns the field at ``loc``, if any."""
@@ -165,7 +174,9 @@ def translate(
                 en, zh = en.format(**ctx), zh.format(**ctx)
             if kind == "extra_forbidden":
                 owner = _model_at(model, loc[:-1])
-                if owner is not None:
+                if len(loc) == 1 and loc[0] in _FOREIGN:
+                    en, zh = _FOREIGN[loc[0]]
+                elif owner is not None:
                     hint = suggest(str(loc[-1]), owner.model_fields)
         elif kind == "value_error":
             # Our own validators raise ValueError("English / 中文"); the text is ours.
@@ -178,11 +189,14 @@ def translate(
     return out
 
 
+_FOREIGN_PATHS = {(key,) for key in _FOREIGN}
+
+
 def _shown(loc: tuple[Any, ...], code: str, hint: str | None) -> tuple[Any, ...]:
     """The location to show: a key the sender made up is shown only when it is a near
     miss of a known one ("did you mean"); anything else may be personal data
     (``"wang_xiaohong_13800138000": …``) and is shown as ``<key>``."""
-    if code == "unknown-field" and hint is None:
+    if code == "unknown-field" and hint is None and loc not in _FOREIGN_PATHS:
         return (*loc[:-1], "<key>")
     if loc and loc[-1] == "[key]" and hint is None:
         return (*loc[:-2], "<key>")
