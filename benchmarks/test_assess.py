@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 import triage
-from triage._assess import Prepared, score_instruments
-from triage._normalise import normalise
+from triage._pipeline import Prepared
+from triage.report._normalise import normalise
 from triage.risk import cohort
-from triage.routing import build_plan
+from triage.risk._score import score_all
+from triage.routing._plan import build_plan
 from triage.rules import _evaluate
 
 from .conftest import REPORTS, cycle, percentiles
@@ -60,7 +61,7 @@ def test_stage_validate_and_normalise(benchmark: Any) -> None:
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_instruments(benchmark: Any, default_triage: triage.Triage) -> None:
     options = default_triage.policy.meta.instrument_options
-    benchmark(cycle(lambda i: score_instruments(VALID[i], ANSWERS[i], options), N))
+    benchmark(cycle(lambda i: score_all(VALID[i], ANSWERS[i], options), N))
 
 
 @pytest.mark.benchmark(group="assess: stages")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from triage._batchio import run_batch
+from triage.batch._run import run_batch
 
 from .conftest import REPORTS
 

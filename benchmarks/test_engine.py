@@ -21,9 +21,9 @@ from typing import Any
 import pytest
 
 import triage
-from triage._assess import Prepared
+from benchmarks.naive_host import NaiveHost
+from triage._pipeline import Prepared
 from triage.rules import _evaluate
-from triage.rules._durable import NaiveHost
 from triage.rules._evaluate import Evaluator
 
 from .conftest import REPORTS, cycle

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import triage
-from triage._assess import Prepared
+from triage._pipeline import Prepared
 from triage.rules import _evaluate
 
 from .conftest import REPORTS

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 import triage
-from triage._normalise import normalise
+from triage.report._normalise import normalise
 from triage.risk import cohort
-from triage.risk import model as m
+from triage.risk.model import _model as m
 
 REPORTS = cohort.generate(400, seed=99).reports
 VALID = [triage.validate_report(r) for r in REPORTS]

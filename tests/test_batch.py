@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import triage
 from triage import DecisionLogError, Rejected
-from triage._output import open_output
+from triage._io._output import open_output
 from triage.cli import cli
 from triage.risk import cohort
 
@@ -91,7 +91,7 @@ class TestEngineFailureMidBatch:
     def test_escalate_and_raise_both_account_for_every_report(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from triage.rules import _durable
+        from triage.rules.engine import _durable
 
         reports = random_reports(120, seed=8)
         real = _durable._dre.assert_fact
@@ -121,7 +121,7 @@ class TestEngineFailureMidBatch:
 def test_engine_failure_mid_batch_on_the_command_line(
     mode: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from triage.rules import _durable
+    from triage.rules.engine import _durable
 
     reports = random_reports(60, seed=9)
     src = tmp_path / "in.jsonl"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import triage
-from triage import Decision
+from triage import Decision, explain
 
 from .conftest import ROOT, example_reports
 
@@ -58,7 +58,7 @@ def test_decision_names_policy_and_version() -> None:
 def test_explain(lang: str) -> None:
     """The explanation names every fired rule and the policy, in the chosen language."""
     d = triage.assess(example_reports()[0][1])
-    text = d.explain(lang)
+    text = explain(d, lang)
     for entry in d.trace:
         assert f"[{entry.rule}]" in text
         assert entry.description.get(lang) in text
@@ -70,7 +70,7 @@ def test_narrative_never_in_the_decision() -> None:
     """Nothing the narrative says reaches the decision, its trace or its explanation."""
     report = dict(example_reports()[0][1], narrative=f"{MARK} 秘密")
     d = triage.assess(report)
-    assert MARK not in d.to_json() + d.explain("zh") + d.explain("en") + repr(d)
+    assert MARK not in d.to_json() + explain(d, "zh") + explain(d, "en") + repr(d)
 
 
 def test_decision_is_frozen() -> None:

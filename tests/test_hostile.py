@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 import triage
 from triage import Decision, FixtureError, ModelError, ReportError, RuleFileError
-from triage._jsonio import parse_json
+from triage._io._json import parse_json
 from triage.cli import cli
-from triage.risk import model as risk_model
-from triage.rules._fixtures import load_fixture
+from triage.policytest._fixtures import load_fixture
+from triage.risk.model import _model as risk_model
 
 from .conftest import EXAMPLES
 

@@ -8,7 +8,7 @@ import typing
 import pytest
 
 from triage import ReportError
-from triage._jsonio import MAX_DEPTH, parse_json, read_bounded
+from triage._io._json import MAX_DEPTH, parse_json, read_bounded
 
 MARK = "ZZSECRETZZ"
 

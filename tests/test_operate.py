@@ -22,9 +22,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from triage._output import check_distinct, open_output, resolve_output
+from triage._io._output import check_distinct, open_output, resolve_output
 from triage.cli import cli
-from triage.risk import model as m
+from triage.risk.model import _model as m
 
 from .strategies import random_reports
 
@@ -417,8 +417,8 @@ class TestArchives:
 
 
 def test_flag_examples_say_who_gained_and_who_lost() -> None:
-    from triage._render import diff_text
-    from triage.rules._diff import DiffResult
+    from triage.explanation._tables import diff_text
+    from triage.policytest._diff import DiffResult
 
     result = DiffResult(old={"id": "a", "version": "1", "sha256": "x"}, new=dict.fromkeys(
         ("id", "version", "sha256"), "b"))  # fmt: skip

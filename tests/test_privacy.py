@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 import triage
-from triage import Rejected, ReportError, TriageError
+from triage import Rejected, ReportError, TriageError, explain
 from triage.cli import cli
 from triage.risk import cohort
 
@@ -102,8 +102,8 @@ def test_decision_explanation_and_log(tmp_path: Path) -> None:
     decision = triage.Triage(decision_log=log).assess(marked_valid())
     for text in (
         decision.to_json(),
-        decision.explain("zh"),
-        decision.explain("en"),
+        explain(decision, "zh"),
+        explain(decision, "en"),
         repr(decision),
         log.read_text("utf-8"),
     ):

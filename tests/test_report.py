@@ -190,7 +190,7 @@ class TestMessages:
     def test_json_syntax_errors_are_whole_sentences(
         self, text: str, line: int, col: int, words: str
     ) -> None:
-        from triage._jsonio import parse_json
+        from triage._io._json import parse_json
 
         with pytest.raises(ReportError) as info:
             parse_json(text, "r.json")

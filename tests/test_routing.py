@@ -12,8 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import triage
-from triage import RuleFileError, UsageError
-from triage.routing import Calendar, Event, overdue
+from triage import RuleFileError, UsageError, explain
+from triage.routing._config import Calendar
+from triage.routing._supervise import Event, overdue
 
 from .conftest import EXAMPLES, example_reports
 
@@ -308,7 +309,7 @@ class TestHolidayListNotices:
         assert plan is not None
         assert plan.holidays_through == max(ENGLAND.policy.routing.calendar.holidays)
         assert not plan.past_holiday_list
-        assert "holiday" not in self.decide(ENGLAND, "2026-04-02T10:00:00+01:00").explain("en")
+        assert "holiday" not in explain(self.decide(ENGLAND, "2026-04-02T10:00:00+01:00"), "en")
 
     def test_a_decision_whose_dates_run_past_the_list_says_so(self) -> None:
         decision = self.decide(ENGLAND, "2026-12-21T10:00:00+00:00")
@@ -317,8 +318,8 @@ class TestHolidayListNotices:
         last = plan.holidays_through
         assert last is not None
         assert max(d.date() for d in plan.follow_ups) > last
-        assert f"last listed holiday ({last})" in decision.explain("en")
-        assert f"节假日表的最后日期 {last}" in decision.explain("zh")
+        assert f"last listed holiday ({last})" in explain(decision, "en")
+        assert f"节假日表的最后日期 {last}" in explain(decision, "zh")
 
     def test_no_list_marks_every_working_day_decision(self) -> None:
         t = triage.Triage(self.england_with("[]"))
@@ -486,7 +487,7 @@ class TestRoutingValidation:
 
 def test_engine_error_decision_still_routed(monkeypatch: pytest.MonkeyPatch) -> None:
     """An engine failure gives a P1 decision routed to the default lead for manual review."""
-    from triage.rules import _durable
+    from triage.rules.engine import _durable
 
     t = triage.Triage(on_error="escalate")
     monkeypatch.setattr("triage.rules._evaluate.MATCH_CACHE", 0)

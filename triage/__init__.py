@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import contextlib
 
-from ._assess import Triage, assess, validate_report
-from ._batch import Rejected
-from ._decision import Decision
 from ._errors import (
     DecisionLogError,
     EngineError,
@@ -29,19 +26,35 @@ from ._errors import (
     TriageError,
     UsageError,
 )
-from ._normalise import Derivation
-from ._report import (
+from ._pipeline import Triage, assess
+from ._version import __version__
+from .decision import (
+    Decision,
+    Gap,
+    JudgementRecord,
+    ModelRef,
+    PlannedTask,
+    PolicyRef,
+    Rejected,
+    RoutingPlan,
+    TraceEntry,
+    Translated,
+    Withheld,
+)
+from .explanation import explain
+from .report import (
     Abuser,
     Children,
     Consent,
+    Derivation,
     History,
     Location,
     ProfessionalJudgement,
     Report,
     Requests,
     Victim,
+    validate_report,
 )
-from ._version import __version__
 from .rules import Policy, load_policy
 
 __all__ = [
@@ -53,23 +66,33 @@ __all__ = [
     "Derivation",
     "EngineError",
     "FixtureError",
+    "Gap",
     "History",
+    "JudgementRecord",
     "Location",
     "ModelError",
+    "ModelRef",
+    "PlannedTask",
     "Policy",
+    "PolicyRef",
     "Problem",
     "ProfessionalJudgement",
     "Rejected",
     "Report",
     "ReportError",
     "Requests",
+    "RoutingPlan",
     "RuleFileError",
+    "TraceEntry",
+    "Translated",
     "Triage",
     "TriageError",
     "UsageError",
     "Victim",
+    "Withheld",
     "__version__",
     "assess",
+    "explain",
     "load_policy",
     "validate_report",
 ]
@@ -77,7 +100,7 @@ __all__ = [
 # Show public names as triage.X in reprs and tracebacks, not triage._module.X.
 for _name in __all__:
     _obj = globals()[_name]
-    if getattr(_obj, "__module__", "").startswith("triage._"):
+    if "._" in getattr(_obj, "__module__", ""):  # defined in a private module
         with contextlib.suppress(AttributeError, TypeError):
             _obj.__module__ = "triage"
 del _name, _obj

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ._errors import DecisionLogError
 
 if TYPE_CHECKING:
-    from ._decision import Decision
+    from .decision import Decision
 
 try:  # POSIX
     import fcntl

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from sklearn.linear_model import LogisticRegression
 
 import triage
-from triage import ModelError
+from triage import ModelError, explain
 from triage.cli import cli
 from triage.risk import cohort
-from triage.risk import model as m
+from triage.risk.model import _model as m
 from triage.vocab import INDICATORS, LEVELS, PRIORITIES
 
 from ..strategies import random_reports, reports
@@ -87,7 +87,7 @@ def test_selection_keeps_the_simpler_model_within_one_standard_error(
 
 
 def test_round_trip_and_card(models: dict[str, m.RiskModel], tmp_path: Path) -> None:
-    from triage.risk._card import write_card
+    from triage.risk.model._card import write_card
 
     model = models["logistic"]
     path = tmp_path / "risk.skops"
@@ -246,7 +246,7 @@ def test_the_model_never_lowers_a_decision(report: dict[str, Any]) -> None:
 
 
 def test_decisions_record_the_model() -> None:
-    from triage.rules._fixtures import load_fixture
+    from triage.policytest._fixtures import load_fixture
 
     fixture = load_fixture(
         Path(__file__).parents[2] / "examples" / "cases" / "71_model_second_opinion.yaml"
@@ -260,7 +260,7 @@ def test_decisions_record_the_model() -> None:
     entry = next(e for e in d.trace if e.rule == "model_very_high")
     assert entry.model_factors == d.model.top_factors
     assert "model.band" in entry.read
-    assert "synthetic" in d.explain("en")
+    assert "synthetic" in explain(d, "en")
     no_model = triage.Triage(model=None).assess(fixture.report)
     assert no_model.model is None and "model_very_high" not in [e.rule for e in no_model.trace]
 

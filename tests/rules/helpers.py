@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 import triage
-from triage._assess import _judgement, score_instruments
-from triage._normalise import normalise
+from tests.rules.reference import ReferenceEvaluator
+from triage._pipeline import _judgement
+from triage.report._normalise import normalise
+from triage.risk._score import score_all
 from triage.rules import Policy
 from triage.rules._evaluate import Evaluator, World
 from triage.rules._facts import FactContext
-from triage.rules._reference import ReferenceEvaluator
 
 
 def context(policy: Policy, report: dict[str, Any]) -> tuple[FactContext, Any]:
     valid = triage.validate_report(report)
     answers = normalise(valid)
-    instruments = score_instruments(valid, answers, policy.meta.instrument_options)
+    instruments = score_all(valid, answers, policy.meta.instrument_options)
     return FactContext(valid, answers.values, answers.intimate, instruments), _judgement(valid)
 
 

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 import triage
 from triage import UsageError
 from triage.cli import cli
+from triage.policytest._diff import DiffResult, diff_policies, dumps, iter_reports
 from triage.rules import DEFAULT_POLICY
-from triage.rules._diff import DiffResult, diff_policies, dumps, iter_reports
 
 from ..conftest import EXAMPLES
 from ..strategies import random_reports

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from triage.cli import cli
+from triage.explanation._rulebook import describe, rulebook
 from triage.rules import _ir, load_policy
-from triage.rules._doc import describe, rulebook
 
 from ..conftest import EXAMPLES
 

@@ -13,8 +13,9 @@ import pytest
 import triage
 import triage.vocab
 from triage import EngineError
-from triage.rules import _durable, _evaluate, load_policy
-from triage.rules._compile import STACK_BUDGET, compile_rule, make_keys, stack_bound
+from triage.rules import _evaluate, load_policy
+from triage.rules.engine import _durable
+from triage.rules.engine._compile import STACK_BUDGET, compile_rule, make_keys, stack_bound
 
 from ..conftest import EXAMPLES
 from ..strategies import random_reports

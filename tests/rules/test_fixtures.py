@@ -13,7 +13,7 @@ from click.testing import CliRunner
 import triage
 from triage import FixtureError
 from triage.cli import cli
-from triage.rules._fixtures import coverage, load_fixture, run_fixtures
+from triage.policytest._fixtures import coverage, load_fixture, run_fixtures
 
 from ..conftest import EXAMPLES
 

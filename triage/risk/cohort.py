@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 
 from .._errors import ReportError, UsageError
-from .._jsonio import iter_text_lines, parse_json
+from .._io._json import iter_text_lines, parse_json
 from ..vocab import INDICATORS, SOURCES, implied_closure
 
 __all__ = [
@@ -484,7 +484,7 @@ def write_jsonl(
     and `rules diff`) and ``{"id": …, "outcome": 0 or 1}`` lines to ``outcomes``.
     Otherwise each report carries its ``outcome`` when ``inline`` (model training data).
     """
-    from .._output import check_distinct, open_output
+    from .._io._output import check_distinct, open_output
 
     targets = check_distinct({"archive": path, "outcomes": outcomes})
     with contextlib.ExitStack() as stack:

@@ -23,10 +23,11 @@ from typing import Any
 
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
-from ._compile import CATCH_ALL, PRESENT, formula, predicate
 from ._facts import FACTS, MISSING, FactContext
+from ._formula import formula, predicate
 from ._ir import RuleDef
 from ._policy import Policy
+from .engine._compile import CATCH_ALL, PRESENT
 
 __all__ = ["Evaluator", "Judgement", "World", "combine_level"]
 

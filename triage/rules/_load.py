@@ -8,22 +8,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._errors import Problem, RuleFileError
-from .._report_errors import translate
 from .._suggest import suggest
+from ..report._problems import translate
 from ..vocab import DEPARTMENTS
-from ._compile import (
-    CompileError,
-    compile_rule,
-    formula,
-    lowering_model_facts,
-    make_keys,
-    pack,
-    satisfiable,
-)
+from ._formula import CompileError, formula, lowering_model_facts, satisfiable
 from ._ir import Meta, RuleDef, Task, Then, reads
 from ._schema import PolicyFile
 from ._when import parse_when
 from ._yaml import KEY, MAX_FILE_BYTES, Loaded, load_yaml
+from .engine._compile import compile_rule, make_keys, pack
 
 __all__ = ["Compiled", "compile_policy_file", "read_source"]
 

@@ -7,9 +7,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ._durable import DurableEngine
+from ..routing._config import RoutingConfig
 from ._ir import Meta, RuleDef
 from ._load import Compiled, compile_policy_file
+from .engine._durable import DurableEngine
 
 __all__ = ["DEFAULT_POLICY", "Policy", "load_policy"]
 
@@ -33,6 +34,10 @@ class Policy:
         self.sha256: str = compiled.sha256
         self.path: str = compiled.where
         self.extra: dict[str, Any] = compiled.extra
+        # The routing section, typed once here (it was validated with the rest of the file).
+        self.routing: RoutingConfig = RoutingConfig.from_parsed(
+            compiled.extra["parsed"], compiled.meta.timezone
+        )
         self._engine: DurableEngine | None = None
         self._lock = threading.Lock()
 
@@ -40,17 +45,6 @@ class Policy:
         return (
             f"<Policy {self.id} {self.version} sha256={self.sha256[:12]} rules={len(self.rules)}>"
         )
-
-    @property
-    def routing(self) -> Any:
-        """The policy's routing configuration (departments, actions, schedule)."""
-        config = self.__dict__.get("_routing")
-        if config is None:
-            from ..routing import RoutingConfig
-
-            config = RoutingConfig.from_parsed(self.extra["parsed"], self.meta.timezone)
-            self.__dict__["_routing"] = config
-        return config
 
     @property
     def source(self) -> bytes:

@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .._errors import Problem, RuleFileError
-from .._jsonio import line_col
+from .._io._json import line_col
 
 __all__ = ["KEY", "MAX_ALIAS_NODES", "MAX_DEPTH", "MAX_FILE_BYTES", "Loaded", "load_yaml"]
 

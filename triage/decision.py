@@ -1,0 +1,231 @@
+"""The leaf types of a decision: frozen records of what was decided and why.
+
+Everything a decision carries is defined here (the trace, the information gaps, the
+routing plan, the policy and model it came from) so that the stages that build the
+parts (rules, routing) and those that read them (explain, batch, the command line)
+all point down to one module. It imports only the report's and the instruments'
+own result types. A `Rejected` is what a report gets instead, in a batch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ._errors import Problem
+from .report._normalise import Derivation
+from .risk._results import AnyInstrumentResult
+
+__all__ = [
+    "Decision",
+    "Gap",
+    "JudgementRecord",
+    "ModelRef",
+    "PlannedTask",
+    "PolicyRef",
+    "Rejected",
+    "RoutingPlan",
+    "TraceEntry",
+    "Translated",
+    "Withheld",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Translated(_Frozen):
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+class TraceEntry(_Frozen):
+    """One fired rule: why it fired (the facts it read) and what it changed."""
+
+    rule: str
+    stratum: int
+    description: Translated
+    source: str | None = None
+    read: dict[str, Any] = Field(
+        description="each fact the rule tests, with its value (null: not given)"
+    )
+    level: str | None = Field(None, description="the level the rule asks for")
+    priority: str | None = None
+    flags: tuple[str, ...] = ()
+    note: Translated | None = None
+    raised_level: tuple[str, str] | None = Field(
+        None, description="(from, to) when it raised the level"
+    )
+    raised_priority: tuple[str, str] | None = None
+    added_flags: tuple[str, ...] = ()
+    lead: str | None = None
+    co_handlers: tuple[str, ...] = ()
+    tasks: tuple[str, ...] = Field((), description="actions of the tasks the rule adds")
+    model_factors: tuple[tuple[str, float], ...] = Field(
+        (), description="for a rule reading the model: the report items that raised its estimate"
+    )
+
+
+class Gap(_Frozen):
+    """An unanswered question that could change the decision.
+
+    ``could_*`` is what answering yes would do by itself; ``jointly_*`` is what it
+    could do together with other unanswered questions (and not by itself).
+    """
+
+    fact: str = Field(description="the indicator or report field to ask about")
+    alone: bool = Field(description="answering yes could change the outcome by itself")
+    could_raise_level_to: str | None = None
+    could_add_flags: tuple[str, ...] = ()
+    could_remove_flags: tuple[str, ...] = ()
+    jointly_raise_level_to: str | None = None
+    jointly_add_flags: tuple[str, ...] = ()
+    rules: tuple[str, ...] = Field((), description="rules whose outcome depends on it")
+
+
+class PolicyRef(_Frozen):
+    id: str
+    version: str
+    jurisdiction: str
+    sha256: str
+
+
+class PlannedTask(_Frozen):
+    department: str
+    action: str
+    due: datetime = Field(description="deadline, ISO 8601 with the policy's UTC offset")
+    counted_from: str = Field(description="'reported_at' or the action it counts from")
+    basis: str | None = None
+    rule: str = Field(description="the rule that added the task")
+    consent_override: str | None = Field(
+        None, description="the legal duty under which the task goes ahead without consent"
+    )
+
+
+class Withheld(_Frozen):
+    """A co-handler left out for want of consent, and no legal duty overriding it."""
+
+    department: str
+    action: str | None
+    rule: str
+    reason: Literal["no_consent"] = "no_consent"
+
+
+class RoutingPlan(_Frozen):
+    lead: str
+    lead_rule: str | None = Field(description="the rule whose lead won (None: the default)")
+    co_handlers: tuple[str, ...]
+    tasks: tuple[PlannedTask, ...]
+    withheld: tuple[Withheld, ...] = ()
+    follow_ups: tuple[datetime, ...]
+    reassess_by: datetime
+    timezone: str
+    consent_to_share: str = Field(description="yes, no or unknown, as reported")
+    consent_to_referral: str = Field("unknown", description="yes, no or unknown, as reported")
+    labels: dict[str, Translated] = Field(
+        default_factory=dict, description="labels of the departments and actions in this plan"
+    )
+    past_holiday_list: bool = Field(
+        False,
+        description="a working-day date in this plan falls after the policy's last listed "
+        "holiday (or the policy lists none), so every weekday was counted there",
+    )
+    holidays_through: date | None = Field(
+        None, description="the last date the policy's holiday list covers (working days only)"
+    )
+
+
+class JudgementRecord(_Frozen):
+    """What became of a professional judgement of the level."""
+
+    level: str
+    reason_given: bool
+    applied: bool
+    effect: Literal["raised", "confirmed", "lowered", "downgrade_refused"]
+
+
+class ModelRef(_Frozen):
+    """The learned model's second opinion, and which model gave it."""
+
+    kind: str
+    sha256: str
+    synthetic: bool = Field(description="trained on synthetic data; not validated on real people")
+    probability: float = Field(
+        description="estimated chance of severe or lethal re-assault in 12 months"
+    )
+    probability_max: float = Field(description="the same with every unanswered question as yes")
+    band: str
+    band_max: str
+    top_factors: tuple[tuple[str, float], ...] = Field(
+        (), description="report items that raised the estimate most (log-odds each adds)"
+    )
+
+
+class Decision(_Frozen):
+    """What `triage` decided for one report, with everything needed to reproduce it."""
+
+    report_id: str
+    reported_at: datetime
+    source: str
+    case_type: str
+    decided_at: datetime = Field(
+        description="when the decision was made; the only field that varies"
+    )
+    library_version: str
+    status: Literal["ok", "engine_error"] = "ok"
+    risk_level: str
+    risk_level_max: str = Field(description="the level if every unknown risk answer were yes")
+    rules_level: str = Field(description="the level the rules alone set")
+    priority: str
+    flags: tuple[str, ...]
+    instruments: dict[str, AnyInstrumentResult]
+    derived_indicators: tuple[Derivation, ...] = ()
+    trace: tuple[TraceEntry, ...] = ()
+    information_gaps: tuple[Gap, ...] = ()
+    professional_judgement: JudgementRecord | None = None
+    policy: PolicyRef
+    model: ModelRef | None = None
+    routing: RoutingPlan | None = None
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """The decision as JSON; identical input gives identical bytes (apart from decided_at)."""
+        return self.model_dump_json(indent=indent)
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """A report that got no decision: where it was and why, never what it said.
+
+    Attributes:
+        index: 0-based position in the input.
+        where: the input's own location for it (``file:line``), when it has one.
+        code: the error's stable code (``report-invalid``, ``engine-failure``, …).
+        message: what went wrong, without values.
+        problems: each field at fault, located.
+        line: the 1-based input line, when the input has lines.
+    """
+
+    index: int
+    where: str | None
+    code: str
+    message: str
+    problems: tuple[Problem, ...] = field(default=())
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record": "rejected",
+            "line": self.line,
+            "index": self.index,
+            "where": self.where,
+            "code": self.code,
+            "message": self.message,
+            "problems": [p.as_dict() for p in self.problems],
+        }

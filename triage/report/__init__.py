@@ -1,0 +1,40 @@
+"""The report stage: the intake contract, its validation, and the answers normalised.
+
+A report from outside becomes a frozen `Report` through `validate_report` (or one
+`ReportError` listing every problem, never a value), then `normalise` turns it into
+the answers the instruments and rules read, with each derivation recorded.
+"""
+
+from __future__ import annotations
+
+from ._model import (
+    Abuser,
+    Children,
+    Consent,
+    History,
+    Location,
+    ProfessionalJudgement,
+    Report,
+    Requests,
+    Victim,
+)
+from ._normalise import Answers, Derivation, normalise
+from ._problems import report_error
+from ._validate import validate_report
+
+__all__ = [
+    "Abuser",
+    "Answers",
+    "Children",
+    "Consent",
+    "Derivation",
+    "History",
+    "Location",
+    "ProfessionalJudgement",
+    "Report",
+    "Requests",
+    "Victim",
+    "normalise",
+    "report_error",
+    "validate_report",
+]

@@ -1,0 +1,237 @@
+"""The intake report: the JSON contract with intake systems.
+
+Everything but ``id``, ``reported_at``, ``source`` and ``case_type`` is
+optional, and a missing fact is unknown, never no. Models are frozen, reject
+unknown fields, and never put the rejected value into an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
+
+from ..vocab import CASE_TYPES, GENDERS, INDICATORS, LEVELS, RELATIONSHIPS, SOURCES
+
+__all__ = [
+    "Abuser",
+    "Children",
+    "Consent",
+    "History",
+    "Location",
+    "ProfessionalJudgement",
+    "Report",
+    "Requests",
+    "Victim",
+]
+
+_CONFIG = ConfigDict(
+    frozen=True,
+    extra="forbid",
+    hide_input_in_errors=True,
+    str_strip_whitespace=False,
+    validate_default=False,
+)
+
+if TYPE_CHECKING:  # the vocabularies are data; type checkers see plain strings
+    Source: TypeAlias = str
+    CaseType: TypeAlias = str
+    Gender: TypeAlias = str
+    Relationship: TypeAlias = str
+    Level: TypeAlias = str
+    IndicatorCode: TypeAlias = str
+else:
+    Source = Literal[SOURCES.codes]
+    CaseType = Literal[CASE_TYPES.codes]
+    Gender = Literal[GENDERS.codes]
+    Relationship = Literal[RELATIONSHIPS.codes]
+    Level = Literal[LEVELS.codes]
+    IndicatorCode = Literal[INDICATORS.codes]
+
+# The JSON Schema (`triage schema report`) is the contract: every type below says in
+# its schema exactly what its validator accepts, and tests/test_contract.py checks
+# the two agree on generated valid and invalid reports.
+
+_TRI_IN: dict[object, str] = {True: "yes", False: "no", None: "unknown"}
+
+
+def _tri(value: object) -> object:
+    # JSON booleans and null are accepted for yes/no/unknown; strings pass through.
+    if value is None or isinstance(value, bool):
+        return _TRI_IN[value]
+    return value
+
+
+Tri = Annotated[
+    Literal["yes", "no", "unknown"],
+    BeforeValidator(_tri),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "enum": ["yes", "no", "unknown"]},
+                {"type": "boolean"},
+                {"type": "null"},
+            ],
+            "description": "yes, no or unknown; true, false and null are read as yes, no "
+            "and unknown",
+        }
+    ),
+]
+
+
+def _whole(value: object) -> object:
+    # JSON has one number type: 9.0 is the integer 9 to a JSON Schema, and so here.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# The bounds come before the validator, or pydantic writes them into the schema as
+# "ge"/"le" (not JSON Schema) instead of "minimum"/"maximum".
+Age = Annotated[StrictInt, Field(ge=0, le=120), BeforeValidator(_whole)]
+Count = Annotated[StrictInt, Field(ge=0, le=1000), BeforeValidator(_whole)]
+# Names intake staff type (a street, a staff id), in any script; no control characters.
+LABEL_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+Label = Annotated[str, Field(min_length=1, max_length=64, pattern=LABEL_PATTERN)]
+ShortText = Annotated[str, Field(max_length=200)]
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$"
+# RFC 3339 with a UTC offset: what JSON Schema's "date-time" means, spelt out so a
+# client's validator and this one accept the same strings.
+DATE_TIME_PATTERN = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"(Z|[+\-][0-9]{2}:[0-9]{2})$"
+)
+_DATE_TIME = re.compile(DATE_TIME_PATTERN)
+
+
+_NAIVE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?$")
+
+
+def _date_time(value: object) -> datetime:
+    # Error types are pydantic's own, so _report_errors words them like the rest.
+    if isinstance(value, datetime):  # from Python callers; JSON has no date type
+        if value.utcoffset() is None:
+            raise PydanticCustomError("timezone_aware", "no UTC offset")
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("datetime_type", "not a date-time text")
+    if not _DATE_TIME.fullmatch(value):
+        kind = "timezone_aware" if _NAIVE.fullmatch(value) else "datetime_parsing"
+        raise PydanticCustomError(kind, "not an RFC 3339 date-time with an offset")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("datetime_value", "not a real date and time") from None
+
+
+DateTime = Annotated[
+    datetime,
+    BeforeValidator(_date_time),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "pattern": DATE_TIME_PATTERN,
+            "description": "RFC 3339 date-time with a UTC offset, e.g. 2026-03-02T21:15:00+08:00",
+        }
+    ),
+]
+
+
+class _Model(BaseModel):
+    model_config = _CONFIG
+
+
+class Victim(_Model):
+    age: Age | None = None
+    gender: Gender | None = None
+    pregnant: StrictBool | None = None
+    disability: StrictBool | None = None
+    lacks_capacity: StrictBool | None = Field(
+        None, description="without or with limited civil capacity (无/限制民事行为能力)"
+    )
+
+
+class Abuser(_Model):
+    age: Age | None = None
+    gender: Gender | None = None
+    relationship: Relationship | None = None
+
+
+class Children(_Model):
+    count: Count | None = Field(None, description="children of either party, all ages")
+    minors_exposed: StrictBool | None = None
+
+
+class History(_Model):
+    police_calls_12m: Count | None = None
+    prior_protection_orders: Count | None = None
+    protection_order_violations: Count | None = None
+
+
+class Requests(_Model):
+    protection_order: StrictBool | None = None
+    shelter: StrictBool | None = None
+    mediation: StrictBool | None = None
+
+
+class Consent(_Model):
+    share_with_agencies: StrictBool | None = None
+    referral: StrictBool | None = None
+
+
+class Location(_Model):
+    street: Label | None = Field(None, description="street (街道) name or code, any script")
+    community: ShortText | None = None
+
+
+class ProfessionalJudgement(_Model):
+    level: Level | None = None
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    believes_lethal: StrictBool | None = Field(
+        None, description="the assessing officer believes the situation is potentially lethal"
+    )
+    by: Label | None = Field(None, description="the assessor's name or staff id, any script")
+
+
+class Report(_Model):
+    """One incoming report of domestic violence or a family/emotional dispute."""
+
+    id: Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+    reported_at: DateTime
+    source: Source
+    case_type: CaseType
+    victim: Victim = Victim()
+    abuser: Abuser = Abuser()
+    children: Children = Children()
+    indicators: Mapping[IndicatorCode, Tri] = Field(default_factory=dict)
+    history: History = History()
+    requests: Requests = Requests()
+    consent: Consent = Consent()
+    location: Location = Location()
+    narrative: Annotated[str, Field(max_length=20_000)] | None = Field(
+        None, description="free text; never logged, echoed or read by rules"
+    )
+    professional_judgement: ProfessionalJudgement | None = None
+
+    def indicator(self, code: str) -> str:
+        """The given answer for an indicator, ``unknown`` when not given."""
+        return str(self.indicators.get(code, "unknown"))
+
+    def __repr_args__(self) -> Any:
+        # Keep victim data out of reprs, logs and tracebacks.
+        yield "id", self.id
+        yield "source", self.source
+        yield "case_type", self.case_type

@@ -1,0 +1,87 @@
+"""From a report to the answers instruments and rules read.
+
+Every indicator gets an answer (unknown when not given). A few answers follow
+from others or from structured fields; those derivations only ever turn an
+answer to yes, and each one is recorded so the decision can explain it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+
+from ..vocab import INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
+from ._model import Report
+
+__all__ = ["Answers", "Derivation", "normalise"]
+
+_CLOSURE = implied_closure()
+_ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
+
+
+class Derivation(BaseModel):
+    """An indicator answered yes because other answers or fields settle it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    indicator: str
+    because: tuple[str, ...]
+    replaced: str  # the answer it had before: unknown, or no when the input contradicted itself
+
+
+@dataclass(frozen=True, slots=True)
+class Answers:
+    values: dict[str, str]  # every indicator code -> yes/no/unknown
+    fields: dict[str, str]  # structured-field items -> yes/no/unknown
+    derived: tuple[Derivation, ...]
+    intimate: str  # yes/no/unknown: is the abuser a current or former intimate partner
+
+
+def _tri_count(count: int | None, more_than: int) -> str:
+    if count is None:
+        return "unknown"
+    return "yes" if count > more_than else "no"
+
+
+def normalise(report: Report) -> Answers:
+    values = dict(_ALL_UNKNOWN)
+    values.update(report.indicators)
+    reasons: dict[str, list[str]] = {}
+
+    def settle(indicator: str, because: str) -> None:
+        reasons.setdefault(indicator, []).append(because)
+        for broad in _CLOSURE[indicator]:
+            reasons.setdefault(broad, []).append(because)
+
+    if report.victim.pregnant is True:
+        settle("pregnant_or_recent_birth", "victim.pregnant")
+    violations = report.history.protection_order_violations
+    if violations is not None and violations > 0:
+        settle("breached_order", "history.protection_order_violations")
+    for code, answer in report.indicators.items():
+        if answer == "yes":
+            for broad in _CLOSURE[code]:
+                reasons.setdefault(broad, []).append(f"indicators.{code}")
+    derived = []
+    for indicator in sorted(reasons):
+        if report.indicators.get(indicator) == "yes":
+            continue  # answered yes directly; nothing to derive
+        derived.append(
+            Derivation(
+                indicator=indicator,
+                because=tuple(sorted(set(reasons[indicator]))),
+                replaced=values[indicator],
+            )
+        )
+        values[indicator] = "yes"
+    relationship = report.abuser.relationship
+    intimate = (
+        "unknown"
+        if relationship is None
+        else "yes"
+        if relationship in INTIMATE_RELATIONSHIPS
+        else "no"
+    )
+    fields = {"children.more_than_one": _tri_count(report.children.count, 1)}
+    return Answers(values=values, fields=fields, derived=tuple(derived), intimate=intimate)

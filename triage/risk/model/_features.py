@@ -1,0 +1,170 @@
+"""From a report to the numbers a risk model reads.
+
+Each indicator is two columns, ``<code>:not_no`` (yes or unknown) and ``<code>:yes``;
+no is both zero. A model constrained to be non-decreasing in both columns then
+ranks no ≤ unknown ≤ yes, so an unanswered question never reads as lower risk
+than a no, and a yes never lowers the estimate. Counts are capped, with a
+column marking them unknown. Context (source, case type, relationship) is
+one-hot and unconstrained.
+
+Protected attributes (age, gender, pregnancy, disability, capacity) are not
+inputs unless a model is trained with ``protected=True``; subgroup metrics
+still read them from the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ...report._model import Report
+from ...report._normalise import Answers, normalise
+from ...vocab import CASE_TYPES, GENDERS, INDICATORS, RELATIONSHIPS, SOURCES
+
+__all__ = ["FEATURE_VERSION", "FeatureSet", "feature_set"]
+
+FEATURE_VERSION = "1"
+COUNT_CAP = 10
+_HISTORY = ("police_calls_12m", "prior_protection_orders", "protection_order_violations")
+_AGE_BANDS = (
+    (0, 17, "0-17"),
+    (18, 29, "18-29"),
+    (30, 44, "30-44"),
+    (45, 59, "45-59"),
+    (60, 200, "60+"),
+)
+
+
+def age_band(age: int | None) -> str:
+    if age is None:
+        return "unknown"
+    for lo, hi, name in _AGE_BANDS:
+        if lo <= age <= hi:
+            return name
+    return "unknown"
+
+
+@dataclass(frozen=True)
+class FeatureSet:
+    """The columns of one feature encoding, with what each may do to the estimate."""
+
+    names: tuple[str, ...]
+    monotone: tuple[int, ...]  # +1: the estimate may only rise with the column; 0: free
+    factor: tuple[str, ...]  # the report item each column comes from (for explanations)
+    protected: bool
+
+    def __post_init__(self) -> None:
+        index = {n: i for i, n in enumerate(self.names)}
+        object.__setattr__(self, "_index", index)
+        ind = tuple((index[f"{c}:not_no"], index[f"{c}:yes"]) for c in INDICATORS.codes)
+        object.__setattr__(self, "_indicator_cols", tuple(zip(INDICATORS.codes, ind, strict=True)))
+
+    @property
+    def width(self) -> int:
+        return len(self.names)
+
+    def active(
+        self, report: Report, answers: Answers | None = None, maxed: bool = False
+    ) -> list[tuple[int, float]]:
+        """(column, value) for every non-zero column: the sparse form of one row.
+
+        ``maxed`` reads every unanswered question as yes (the max world).
+        """
+        answers = answers if answers is not None else normalise(report)
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        out: list[tuple[int, float]] = []
+        values = answers.values
+        for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
+            v = values[code]
+            if v != "no":
+                out.append((not_no, 1.0))
+                if v == "yes" or maxed:
+                    out.append((yes, 1.0))
+        history = report.history
+        for name in _HISTORY:
+            count = getattr(history, name)
+            if count is None:
+                out.append((index[f"history.{name}:unknown"], 1.0))
+            elif count:
+                out.append((index[f"history.{name}"], float(min(count, COUNT_CAP))))
+        exposed = report.children.minors_exposed
+        if exposed is not False:
+            out.append((index["children.minors_exposed:not_no"], 1.0))
+            if exposed or maxed:
+                out.append((index["children.minors_exposed:yes"], 1.0))
+        out.append((index[f"source={report.source}"], 1.0))
+        if report.case_type != CASE_TYPES.codes[0]:
+            out.append((index[f"case_type={report.case_type}"], 1.0))
+        relationship = report.abuser.relationship or "unknown"
+        out.append((index[f"relationship={relationship}"], 1.0))
+        if self.protected:
+            victim = report.victim
+            out.append((index[f"victim.age={age_band(victim.age)}"], 1.0))
+            out.append((index[f"victim.gender={victim.gender or 'unknown'}"], 1.0))
+            out.append((index[f"abuser.gender={report.abuser.gender or 'unknown'}"], 1.0))
+            for name in ("pregnant", "disability", "lacks_capacity"):
+                value = getattr(victim, name)
+                col = f"victim.{name}={'unknown' if value is None else 'yes' if value else 'no'}"
+                out.append((index[col], 1.0))
+        out.sort()
+        return out
+
+    def row(self, report: Report, answers: Answers | None = None) -> np.ndarray:
+        x = np.zeros(self.width)
+        for j, value in self.active(report, answers):
+            x[j] = value
+        return x
+
+    def matrix(self, reports: Sequence[Report]) -> np.ndarray:
+        X = np.zeros((len(reports), self.width))
+        for i, report in enumerate(reports):
+            for j, value in self.active(report):
+                X[i, j] = value
+        return X
+
+
+def _columns(protected: bool) -> Iterable[tuple[str, int, str]]:
+    for code in INDICATORS.codes:
+        yield f"{code}:not_no", 1, f"indicators.{code}"
+        yield f"{code}:yes", 1, f"indicators.{code}"
+    for name in _HISTORY:
+        yield f"history.{name}", 1, f"history.{name}"
+        yield f"history.{name}:unknown", 1, f"history.{name}"
+    yield "children.minors_exposed:not_no", 1, "children.minors_exposed"
+    yield "children.minors_exposed:yes", 1, "children.minors_exposed"
+    for code in SOURCES.codes:
+        yield f"source={code}", 0, "source"
+    for code in CASE_TYPES.codes[1:]:
+        yield f"case_type={code}", 0, "case_type"
+    for code in (*RELATIONSHIPS.codes, "unknown"):
+        yield f"relationship={code}", 0, "abuser.relationship"
+    if protected:
+        for _, _, band in _AGE_BANDS:
+            yield f"victim.age={band}", 0, "victim.age"
+        yield "victim.age=unknown", 0, "victim.age"
+        for code in (*GENDERS.codes, "unknown"):
+            yield f"victim.gender={code}", 0, "victim.gender"
+        for code in (*GENDERS.codes, "unknown"):
+            yield f"abuser.gender={code}", 0, "abuser.gender"
+        for name in ("pregnant", "disability", "lacks_capacity"):
+            for value in ("yes", "no", "unknown"):
+                yield f"victim.{name}={value}", 0, f"victim.{name}"
+
+
+_SETS: dict[bool, FeatureSet] = {}
+
+
+def feature_set(protected: bool = False) -> FeatureSet:
+    """The library's feature encoding (version `FEATURE_VERSION`)."""
+    found = _SETS.get(protected)
+    if found is None:
+        cols = list(_columns(protected))
+        found = _SETS[protected] = FeatureSet(
+            tuple(c[0] for c in cols),
+            tuple(c[1] for c in cols),
+            tuple(c[2] for c in cols),
+            protected,
+        )
+    return found
