@@ -22,6 +22,8 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from ._signals import worker_signals
+
 __all__ = ["PAUSE", "chunked", "ordered_map"]
 
 T = TypeVar("T")
@@ -55,8 +57,6 @@ def chunked(items: Iterable[T], size: int) -> Iterator[Any]:
 
 
 def _start_worker(initializer: Callable[..., Any] | None, *initargs: Any) -> None:
-    from ._signals import worker_signals
-
     worker_signals()
     if initializer is not None:
         initializer(*initargs)

@@ -13,6 +13,7 @@ later ones are noted but do not interrupt the clean-up.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 import sys
@@ -85,8 +86,6 @@ def worker_signals() -> None:
             libc = ctypes.CDLL(None, use_errno=True)
             pr_set_pdeathsig = 1
             libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
-    import multiprocessing
-
     parent = multiprocessing.parent_process()
     if parent is not None and parent.pid != os.getppid():  # it died before the request
         os._exit(1)

@@ -15,7 +15,9 @@ from .._io._output import check_distinct
 from .._pipeline import Triage
 from ..explanation import explain
 from ..explanation._tables import print_decisions
+from ..risk import cohort as synthetic
 from ..vocab import INDICATORS, VOCABULARIES, implied_closure
+from . import _schemas
 from ._common import (
     LANG,
     MODEL_OPTION,
@@ -91,8 +93,6 @@ def vocab(lang: str | None, as_json: bool) -> None:
 @guarded
 def schema(what: str) -> None:
     """Print the JSON Schema of reports, decisions, policy files or case fixtures."""
-    from . import _schemas
-
     click.echo(json.dumps(_schemas.schema(what), ensure_ascii=False, indent=2))
 
 
@@ -134,8 +134,6 @@ def cohort(n: int, seed: int, output: str, outcomes: str | None) -> None:
     `model train` and `model evaluate` (--data ARCHIVE --outcomes FILE). Not real
     cases: the figures behind them are listed in `triage.risk.cohort`.
     """
-    from ..risk import cohort as synthetic
-
     check_distinct({"--output": output, "--outcomes": outcomes})
     synthetic.write_jsonl(synthetic.generate(n, seed), output, outcomes, inline=False)
     _err(f"{n} synthetic reports (seed {seed}); {synthetic.SYNTHETIC_NOTICE}")

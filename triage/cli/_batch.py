@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..batch._run import run_batch
 from ._common import (
     MODEL_OPTION,
     POLICY_OPTION,
@@ -70,8 +71,6 @@ def batch(
     and devices get each record as soon as it is decided. Exit status 1 when any
     report was rejected.
     """
-    from ..batch._run import run_batch
-
     summary = run_batch(
         input_path,
         output,

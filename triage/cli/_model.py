@@ -14,7 +14,12 @@ from rich.table import Table
 from .._errors import UsageError
 from .._io._output import check_distinct
 from ..explanation._tables import wide_console
+from ..risk import cohort
+from ..risk.model import _model as models
+from ..risk.model._card import card_data, card_markdown, write_card
+from ..risk.model._model import BANDS
 from ..rules import load_policy
+from ..rules._formula import And, Lit, Or, formula
 from ._common import guarded, policy_source
 
 __all__ = ["model"]
@@ -32,8 +37,6 @@ def _data(
     data: str | None, cohort_n: int | None, seed: int, outcomes: str | None = None
 ) -> tuple[list[Any], Any, str, bool]:
     """(reports, outcomes, description, synthetic) from --data [--outcomes] or --cohort."""
-    from ..risk import cohort
-
     if (data is None) == (cohort_n is None):
         raise UsageError("give exactly one of --data FILE.jsonl and --cohort N")
     if outcomes is not None and data is None:
@@ -52,19 +55,14 @@ def _data(
 
 
 def _load(path: str, sha256: str | None) -> Any:
-    from ..risk.model import _model as m
-
     if path == "default":
-        found = m.load(m.DEMO_MODEL, sha256)
+        found = models.load(models.DEMO_MODEL, sha256)
         return found
-    return m.load(path, sha256)
+    return models.load(path, sha256)
 
 
 def policy_thresholds(policy: Any, risk_model: Any) -> list[tuple[str, float]]:
     """The estimates at which the policy's rules start to act on the model."""
-    from ..risk.model._model import BANDS
-    from ..rules._formula import And, Lit, Or, formula
-
     out: list[tuple[str, float]] = []
     for rule in policy.rules:
         stack = [formula(rule.when)]
@@ -201,9 +199,6 @@ def model_train(
     jobs: int | None,
 ) -> None:
     """Train a model, keep the best kind, and write it with its model card."""
-    from ..risk.model import _model as m
-    from ..risk.model._card import write_card
-
     if not 0 <= holdout < 1:
         raise UsageError("--holdout must be at least 0 and below 1")
     if out == "-":
@@ -220,7 +215,7 @@ def model_train(
     err = Console(stderr=True)
     reports, labels, note, synthetic = _data(data, cohort_n, seed, outcomes)
     with err.status("training") as status:
-        fitted = m.train(
+        fitted = models.train(
             reports,
             labels,
             protected=protected,
@@ -232,7 +227,7 @@ def model_train(
             data_note=note,
             progress=lambda msg: status.update(msg),
         )
-    m.save(fitted, out)
+    models.save(fitted, out)
     md, js = write_card(fitted, out)
     meta = fitted.meta
     click.echo(f"{out}: {meta['kind']} model, sha256 {fitted.sha256}")
@@ -283,13 +278,11 @@ def model_evaluate(
     as_json: bool,
 ) -> None:
     """Measure MODEL_FILE (or `default`) on labelled reports, with the instruments beside it."""
-    from ..risk.model import _model as m
-
     fitted = _load(model_file, sha256)
     reports, labels, _, _ = _data(data, cohort_n, seed, outcomes)
     policy = load_policy(policy_source(policy_path))
-    result = m.evaluate(fitted, reports, labels, thresholds=policy_thresholds(policy, fitted))
-    written = m.plots(result, plots_dir, fitted) if plots_dir else []
+    result = models.evaluate(fitted, reports, labels, thresholds=policy_thresholds(policy, fitted))
+    written = models.plots(result, plots_dir, fitted) if plots_dir else []
     if as_json:
         click.echo(
             json.dumps(
@@ -321,8 +314,6 @@ def model_evaluate(
 @guarded
 def model_card(model_file: str, fmt: str) -> None:
     """Print the model card of MODEL_FILE (or `default`)."""
-    from ..risk.model._card import card_data, card_markdown
-
     fitted = _load(model_file, None)
     if fmt == "md":
         click.echo(card_markdown(fitted), nl=False)
@@ -334,7 +325,5 @@ def model_card(model_file: str, fmt: str) -> None:
 @guarded
 def model_build_demo() -> None:
     """Rebuild the packaged demonstration model from its seed (what `make model` runs)."""
-    from ..risk.model import _model as m
-
-    built = m.build_demo()
-    click.echo(f"{m.DEMO_MODEL}: {built.kind} model, sha256 {built.sha256}")
+    built = models.build_demo()
+    click.echo(f"{models.DEMO_MODEL}: {built.kind} model, sha256 {built.sha256}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -13,6 +15,11 @@ from rich.console import Console
 from .._errors import RuleFileError
 from .._io._output import check_distinct, open_output, write_output
 from .._pipeline import Triage
+from ..explanation._rulebook import rulebook
+from ..explanation._tables import diff_text, print_diff
+from ..policytest._diff import diff_policies, dumps, iter_reports
+from ..policytest._fixtures import coverage as uncovered
+from ..policytest._fixtures import run_fixtures
 from ..rules import FACTS, load_policy
 from ._common import (
     EXIT_INVALID,
@@ -92,9 +99,6 @@ def rules_test(
     policy: str, cases: tuple[str, ...], coverage: bool, as_json: bool, lang: str | None
 ) -> None:
     """Run case fixtures against POLICY (a file, or `default`); exit 0 only if all pass."""
-    from ..policytest._fixtures import coverage as uncovered
-    from ..policytest._fixtures import run_fixtures
-
     triage = Triage(policy_source(policy))
     results = run_fixtures(triage, cases or ("examples/cases",))
     counts = {
@@ -194,12 +198,7 @@ def rules_diff(
     Each invalid report is listed with its reason (as `triage batch` does); exit
     status 1 when any report was invalid.
     """
-    import contextlib
-    import itertools
-
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from ..policytest._diff import diff_policies, dumps, iter_reports
 
     inputs: dict[str, str | None] = {f"--cases {p}": p for p in paths}
     inputs.update(OLD=policy_source(old), NEW=policy_source(new))
@@ -238,8 +237,6 @@ def rules_diff(
             progress=progress,
             rejected=rejected,
         )
-    from ..explanation._tables import diff_text, print_diff
-
     if as_json or "--output" in targets:
         text = dumps(result) + "\n" if as_json else diff_text(result, lang)
         if "--output" in targets:
@@ -275,8 +272,6 @@ def _count_reports(paths: tuple[str, ...]) -> int | None:
 @guarded
 def rules_doc(policy: str, lang: str, fmt: str, output: str | None) -> None:
     """Write POLICY as a rulebook to review and sign off (Markdown or HTML)."""
-    from ..explanation._rulebook import rulebook
-
     targets = check_distinct({"--output": output}, {"POLICY": policy_source(policy)})
     text = rulebook(load_policy(policy_source(policy)), lang, fmt)
     if output is None:

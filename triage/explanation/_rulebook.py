@@ -10,6 +10,7 @@ from ..rules._facts import FACTS
 from ..rules._ir import All, Cond, Not, Test
 from ..rules._policy import Policy
 from ..vocab import FLAGS, LEVELS, PRIORITIES
+from ._text import value_label
 
 __all__ = ["describe", "rulebook"]
 
@@ -38,8 +39,6 @@ _OPS = {
 
 
 def _value(fact: str, value: Any, lang: str) -> str:
-    from ._text import value_label
-
     if isinstance(value, tuple):
         sep = "、" if lang == "zh" else ", "
         return sep.join(_value(fact, v, lang) for v in value)

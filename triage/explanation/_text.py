@@ -304,8 +304,6 @@ def explain(d: Decision, lang: str = "zh") -> str:
                 else f"  - ... and {more} more (see information_gaps in the decision)"
             )
     if d.routing is not None:
-        from ._text import explain_routing
-
         lines.extend(explain_routing(d.routing, lang))
     p = d.policy
     lines.append(

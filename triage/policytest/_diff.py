@@ -24,8 +24,11 @@ from typing import Any
 from .._errors import FixtureError, Problem, ReportError, UsageError
 from .._io._json import MAX_REPORT_BYTES, iter_text_lines, parse_json, read_bounded
 from .._parallel import chunked, ordered_map
+from .._pipeline import Prepared, Triage
 from ..decision import Rejected
+from ..rules._policy import Policy
 from ..vocab import LEVELS, PRIORITIES
+from ._fixtures import load_fixture
 
 __all__ = ["DiffResult", "diff_policies", "iter_reports"]
 
@@ -191,8 +194,6 @@ Item = tuple[str, Any]
 
 def iter_reports(path: str | Path) -> Iterator[Item]:
     """Reports from fixtures, a JSON Lines file, JSON files, or a directory of them."""
-    from ._fixtures import load_fixture
-
     p = Path(path)
     if p.is_dir():
         for child in sorted(p.iterdir()):
@@ -244,15 +245,11 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init(old: bytes | None, new: bytes | None) -> None:
-    from .._pipeline import Triage
-
     _WORKER["old"] = Triage(old)
     _WORKER["new"] = Triage(new)
 
 
 def _chunk(items: list[Item], limit: int) -> DiffResult:
-    from .._pipeline import Prepared
-
     old, new = _WORKER["old"], _WORKER["new"]
     out = DiffResult(limit=limit)
     for where, report in items:
@@ -282,8 +279,6 @@ def _invalid(out: DiffResult, where: str, exc: ReportError) -> None:
 
 
 def _policy_bytes(source: Any) -> bytes | None:
-    from ..rules._policy import Policy
-
     if source is None:
         return None
     if isinstance(source, Policy):

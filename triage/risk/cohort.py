@@ -44,6 +44,7 @@ import numpy as np
 
 from .._errors import ReportError, UsageError
 from .._io._json import iter_text_lines, parse_json
+from .._io._output import check_distinct, open_output
 from ..vocab import INDICATORS, SOURCES, implied_closure
 
 __all__ = [
@@ -484,8 +485,6 @@ def write_jsonl(
     and `rules diff`) and ``{"id": …, "outcome": 0 or 1}`` lines to ``outcomes``.
     Otherwise each report carries its ``outcome`` when ``inline`` (model training data).
     """
-    from .._io._output import check_distinct, open_output
-
     targets = check_distinct({"archive": path, "outcomes": outcomes})
     with contextlib.ExitStack() as stack:
         fh = stack.enter_context(open_output(targets["archive"]))

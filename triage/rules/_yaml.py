@@ -13,6 +13,7 @@ of the value at that path; ``path + (KEY,)`` holds the mark of a mapping key.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -263,8 +264,6 @@ def _build(
 
 def load_yaml(data: bytes, where: str, max_bytes: int = MAX_FILE_BYTES) -> Loaded:
     """Parse one YAML document of untrusted bytes into plain values and marks."""
-    import hashlib
-
     if len(data) > max_bytes:
         raise _fail(
             where, "file-too-large", f"larger than {max_bytes} bytes", f"超过 {max_bytes} 字节"

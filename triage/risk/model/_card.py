@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..._io._output import write_output
 from ..cohort import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
@@ -163,8 +164,6 @@ def write_card(model: RiskModel, model_path: str | Path) -> tuple[Path, Path]:
     base = Path(model_path)
     md = base.with_name(base.stem + ".card.md")
     js = base.with_name(base.stem + ".card.json")
-    from ..._io._output import write_output
-
     write_output(md, card_markdown(model))
     write_output(js, json.dumps(card_data(model), indent=2, ensure_ascii=False) + "\n")
     return md, js

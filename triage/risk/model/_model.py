@@ -37,9 +37,14 @@ from typing import Any
 import numpy as np
 
 from ..._errors import ModelError, ReportError, UsageError
+from ..._io._output import open_output, write_output
 from ..._version import __version__
 from ...report._model import Report
 from ...report._normalise import Answers, normalise
+from ...report._validate import validate_report
+from .. import cohort
+from .._score import score_all
+from ._card import write_card
 from ._features import FEATURE_VERSION, FeatureSet, age_band, feature_set
 
 __all__ = [
@@ -108,7 +113,7 @@ class RiskModel:
         self._data = data
         self.sha256 = hashlib.sha256(data).hexdigest()
         self.path = path
-        from ._scorer import scorer_for
+        from ._scorer import scorer_for  # deferred: scikit-learn loads only when a model is used
 
         self._factor_names = tuple(dict.fromkeys(self.features.factor))
         number = {name: i for i, name in enumerate(self._factor_names)}
@@ -172,8 +177,6 @@ class RiskModel:
 
 
 def _validate(reports: Sequence[Report | Mapping[str, Any]]) -> list[Report]:
-    from ...report._validate import validate_report
-
     out = []
     for i, report in enumerate(reports):
         try:
@@ -186,6 +189,7 @@ def _validate(reports: Sequence[Report | Mapping[str, Any]]) -> list[Report]:
 def _candidates(names: Sequence[str], monotone: tuple[int, ...], seed: int) -> dict[str, Any]:
     from sklearn.ensemble import HistGradientBoostingClassifier
 
+    # deferred: scikit-learn loads only when a model is used
     from .._estimators import MonotoneLogisticRegression
 
     known: dict[str, Callable[[], Any]] = {
@@ -232,6 +236,7 @@ def train(
     """
     from sklearn.model_selection import train_test_split
 
+    # deferred: scikit-learn loads only when a model is used
     from .._estimators import PlattCalibrated
 
     say = progress or (lambda _msg: None)
@@ -367,8 +372,7 @@ def evaluate(
 ) -> Evaluation:
     """Discrimination, calibration and errors at each threshold, overall and by subgroup,
     with the four instruments' AUC on the same cases side by side."""
-    from .._score import score_all
-    from ._metrics import auc_ci, summary
+    from ._metrics import auc_ci, summary  # deferred: scipy loads only to evaluate
 
     valid = _validate(reports)
     y = np.asarray(outcomes)
@@ -426,7 +430,7 @@ def plots(
     and whether it was trained on synthetic data.
     """
     try:
-        import matplotlib
+        import matplotlib  # deferred: optional (the plots extra), and slow to import
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
@@ -492,8 +496,6 @@ def _plot_caption(evaluation: Evaluation, model: RiskModel | None) -> str:
 
 
 def _save_figure(fig: Any, path: Path) -> None:
-    from ..._io._output import open_output
-
     with open_output(path, binary=True) as fh:
         fig.savefig(fh, format="png", dpi=120, bbox_inches="tight", metadata={"Software": None})
 
@@ -503,7 +505,7 @@ def _save_figure(fig: Any, path: Path) -> None:
 
 def _dumps(estimator: Any) -> bytes:
     """skops bytes in canonical form: object ids renumbered, entries sorted, fixed times."""
-    import skops.io as sio
+    import skops.io as sio  # deferred: skops imports all of scikit-learn
 
     raw = zipfile.ZipFile(io.BytesIO(sio.dumps(estimator)))
     schema = json.loads(raw.read("schema.json"))
@@ -551,8 +553,6 @@ def save(model: RiskModel, path: str | Path) -> str:
     A regular file is written to a temporary name and renamed, so a reader never
     sees a partial model (see `triage._output` for links, devices and FIFOs).
     """
-    from ..._io._output import write_output
-
     write_output(path, model.to_bytes())
     return model.sha256
 
@@ -579,7 +579,7 @@ def loads(data: bytes, sha256: str | None = None, where: str = "<model>") -> Ris
     digest = hashlib.sha256(data).hexdigest()
     if sha256 is not None and digest != sha256.lower():
         raise ModelError(f"{where}: sha256 {digest} is not the pinned {sha256}")
-    import skops.io as sio
+    import skops.io as sio  # deferred: skops imports all of scikit-learn
 
     try:
         untrusted = set(sio.get_untrusted_types(data=data))
@@ -601,7 +601,11 @@ def loads(data: bytes, sha256: str | None = None, where: str = "<model>") -> Ris
 
 def _check(estimator: Any, where: str) -> None:
     """The loaded object is a model this library made, and keeps its constraints."""
-    from .._estimators import MonotoneLogisticRegression, PlattCalibrated
+    # deferred: scikit-learn loads only when a model is used
+    from .._estimators import (
+        MonotoneLogisticRegression,
+        PlattCalibrated,
+    )
 
     def fail(why: str) -> None:
         raise ModelError(f"{where}: {why}")
@@ -671,9 +675,6 @@ def demo_model() -> RiskModel:
 
 def build_demo(path: str | Path = DEMO_MODEL, n: int = 20_000, seed: int = 2026) -> RiskModel:
     """Train the demonstration model from its seed (``make model``) and write it with its card."""
-    from .. import cohort
-    from ._card import write_card
-
     data = cohort.generate(n, seed)
     model = train(
         data.reports,
