@@ -108,8 +108,8 @@ class TestAssess:
 
 class TestOtherCommands:
     def test_vocab_json(self) -> None:
-        """`triage vocab --json` lists every vocabulary with both labels."""
-        result = run("vocab", "--json")
+        """`triage vocab --format json` lists every vocabulary with both labels."""
+        result = run("vocab", "--format", "json")
         data = json.loads(result.stdout)
         assert {"source", "department", "level", "flag", "indicator"} <= set(data)
         codes = [t["code"] for t in data["level"]["terms"]]
@@ -119,7 +119,7 @@ class TestOtherCommands:
     @pytest.mark.parametrize("lang", ["zh", "en"])
     def test_vocab_lang(self, lang: str) -> None:
         """`--lang` keeps one language only."""
-        data = json.loads(run("vocab", "--json", "--lang", lang).stdout)
+        data = json.loads(run("vocab", "--format", "json", "--lang", lang).stdout)
         term = data["source"]["terms"][0]
         assert set(term) == {"code", lang}
         text = run("vocab", "--lang", lang).stdout

@@ -63,10 +63,10 @@ def test_no_import_cycles() -> None:
 
 
 def test_the_cycle_finder_finds_a_cycle() -> None:
-    class Graph:
-        edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    edges = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
 
+    class Graph:
         def find_modules_directly_imported_by(self, module: str) -> set[str]:
-            return self.edges[module]
+            return edges[module]
 
     assert _cycles(Graph(), {"a", "b", "c", "d"}) == [["a", "b", "c"]]

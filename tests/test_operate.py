@@ -375,12 +375,12 @@ class TestArchives:
         assert again.stdout == archive.read_text("utf-8")  # same seed, same archive
         batch = run("batch", str(archive), "-o", str(tmp_path / "d.jsonl"), "--model", "none")
         assert batch.exit_code == 0 and "400 decided" in batch.stderr
-        diff = run("rules", "diff", "default", "default", "--cases", str(archive), "--json",
-                   "--jobs", "1")  # fmt: skip
+        diff = run("rules", "diff", "default", "default", "--cases", str(archive),
+                   "--format", "json", "--jobs", "1")  # fmt: skip
         assert diff.exit_code == 0
         assert (json.loads(diff.stdout)["reports"], json.loads(diff.stdout)["invalid"]) == (400, 0)
         evaluated = run("model", "evaluate", "default", "--data", str(archive),
-                        "--outcomes", str(outcomes), "--json")  # fmt: skip
+                        "--outcomes", str(outcomes), "--format", "json")  # fmt: skip
         assert evaluated.exit_code == 0, evaluated.output
         assert json.loads(evaluated.stdout)["overall"]["n"] == 400
         ids = [json.loads(x)["id"] for x in outcomes.read_text().splitlines()]
@@ -392,7 +392,7 @@ class TestArchives:
         lines = [json.dumps(good[0]), json.dumps({**good[1], "outcome": 1}), "{oops"]
         src.write_text("\n".join(lines) + "\n", "utf-8")
         errs = tmp_path / "invalid.jsonl"
-        result = run("rules", "diff", "default", "default", "--cases", str(src), "--json",
+        result = run("rules", "diff", "default", "default", "--cases", str(src), "--format", "json",
                      "--jobs", "1", "--errors", str(errs))  # fmt: skip
         assert result.exit_code == 1
         data = json.loads(result.stdout)

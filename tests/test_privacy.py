@@ -157,9 +157,20 @@ def test_fixtures_and_policy_tools(tmp_path: Path) -> None:
     runner = CliRunner()
     for args in (
         ["rules", "test", "default", str(tmp_path)],
-        ["rules", "test", "default", str(tmp_path), "--json"],
+        ["rules", "test", "default", str(tmp_path), "--format", "json"],
         ["rules", "diff", "default", "default", "--cases", str(tmp_path), "--jobs", "1"],
-        ["rules", "diff", "default", "default", "--cases", str(tmp_path), "--json", "--jobs", "1"],
+        [
+            "rules",
+            "diff",
+            "default",
+            "default",
+            "--cases",
+            str(tmp_path),
+            "--format",
+            "json",
+            "--jobs",
+            "1",
+        ],
     ):
         result = runner.invoke(cli, args, catch_exceptions=False)
         assert MARK not in result.output, args

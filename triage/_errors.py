@@ -38,8 +38,8 @@ class Problem:
     Attributes:
         path: where it is: a field path (``victim.age``) or a file path.
         code: a stable machine-readable code (``out-of-range``).
-        en: the English message.
         zh: the Chinese message.
+        en: the English message.
         line: 1-based line in ``path`` when the input is a file, else None.
         col: 1-based column, else None.
         suggestion: a known code the input may have meant ("did you mean").
@@ -47,8 +47,8 @@ class Problem:
 
     path: str
     code: str
+    zh: str
     en: str
-    zh: str = ""
     line: int | None = None
     col: int | None = None
     suggestion: str | None = None
@@ -62,7 +62,9 @@ class Problem:
             return f"{self.path}:{self.line}"
         return f"{self.path}:{self.line}:{self.col}"
 
-    def message(self, lang: str = "en") -> str:
+    def message(self, lang: str = "zh") -> str:
+        if lang not in ("zh", "en"):  # _lang sits above this module; same rule
+            raise UsageError(f"unknown language {lang!r}: use 'zh' or 'en'")
         text = self.zh if lang == "zh" and self.zh else self.en
         if self.suggestion is not None:
             hint = (
@@ -88,8 +90,8 @@ class Problem:
             "line": self.line,
             "col": self.col,
             "code": self.code,
-            "en": self.en,
             "zh": self.zh,
+            "en": self.en,
             "suggestion": self.suggestion,
         }
 

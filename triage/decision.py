@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import Problem
+from ._lang import DEFAULT_LANG, pick
 from .report._normalise import Derivation
 from .risk._results import AnyInstrumentResult
 
@@ -42,8 +43,8 @@ class Translated(_Frozen):
     zh: str
     en: str
 
-    def get(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+    def get(self, lang: str = DEFAULT_LANG) -> str:
+        return pick(self.zh, self.en, lang)
 
 
 class TraceEntry(_Frozen):

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ._lang import DEFAULT_LANG, pick
 from ._suggest import suggest
 
 __all__ = [
@@ -46,8 +47,8 @@ class Term:
     zh: str
     en: str
 
-    def label(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" else self.en
+    def label(self, lang: str = DEFAULT_LANG) -> str:
+        return pick(self.zh, self.en, lang)
 
 
 class Vocabulary:
@@ -77,7 +78,7 @@ class Vocabulary:
     def __getitem__(self, code: str) -> Term:
         return self._by_code[code]
 
-    def label(self, code: str, lang: str = "en") -> str:
+    def label(self, code: str, lang: str = DEFAULT_LANG) -> str:
         term = self._by_code.get(code)
         return term.label(lang) if term is not None else code
 
@@ -92,8 +93,8 @@ class Vocabulary:
     def suggest(self, word: object) -> str | None:
         return suggest(word, self.codes)
 
-    def title(self, lang: str = "en") -> str:
-        return self.zh if lang == "zh" else self.en
+    def title(self, lang: str = DEFAULT_LANG) -> str:
+        return pick(self.zh, self.en, lang)
 
 
 def _terms(*rows: tuple[str, str, str]) -> tuple[Term, ...]:

@@ -291,7 +291,8 @@ class TestCommand:
             "1500",
             "--seed",
             "5",
-            "--json",
+            "--format",
+            "json",
             "--plots",
             str(tmp_path / "plots"),
         )

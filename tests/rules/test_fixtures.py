@@ -243,7 +243,7 @@ class TestCommand:
     def test_json(self, tmp_path: Path) -> None:
         edited(tmp_path, STRANGULATION, "priority: P2", "priority: P1", "a.yaml")
         shutil.copy(STRANGULATION, tmp_path / "b.yaml")
-        result = run("rules", "test", "default", str(tmp_path), "--json", "--coverage")
+        result = run("rules", "test", "default", str(tmp_path), "--format", "json", "--coverage")
         assert result.exit_code == 1
         out = json.loads(result.output)
         assert (out["passed"], out["failed"], out["errors"]) == (1, 1, 0)

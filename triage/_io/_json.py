@@ -135,7 +135,7 @@ def _problem(
 ) -> ReportError:
     return ReportError(
         "the report is not valid JSON" if code == "invalid-json" else "the report was refused",
-        (Problem(where, code, en, zh, line=line, col=col),),
+        (Problem(where, code, zh, en, line=line, col=col),),
     )
 
 

@@ -19,6 +19,7 @@ from ..risk import cohort as synthetic
 from ..vocab import INDICATORS, VOCABULARIES, implied_closure
 from . import _schemas
 from ._common import (
+    FORMAT_OPTION,
     LANG,
     MODEL_OPTION,
     POLICY_OPTION,
@@ -56,7 +57,7 @@ def assess(file: str, policy_path: str | None, fmt: str, lang: str | None, model
 
 @click.command()
 @click.option("--lang", type=LANG, default=None, help="Only this language.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@FORMAT_OPTION
 @guarded
 def vocab(lang: str | None, as_json: bool) -> None:
     """Print the shared vocabulary: every code with its Chinese and English label."""

@@ -16,6 +16,7 @@ from .._io._json import parse_json, read_bounded
 from .._signals import Terminated, exit_status
 
 __all__ = [
+    "FORMAT_OPTION",
     "LANG",
     "MODEL_OPTION",
     "POLICY_OPTION",
@@ -95,3 +96,20 @@ POLICY_OPTION = click.option(
 def policy_source(value: str) -> str | None:
     """A policy argument: a file, or ``default`` for the packaged policy."""
     return None if value == "default" else value
+
+
+def _is_json(ctx: click.Context, param: click.Parameter, value: str) -> bool:
+    return value == "json"
+
+
+# One spelling for machine output across commands: --format json (the value arrives as
+# the flag ``as_json``).
+FORMAT_OPTION = click.option(
+    "--format",
+    "as_json",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    callback=_is_json,
+    help="Readable text, or JSON for machines.",
+)

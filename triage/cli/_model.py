@@ -20,7 +20,7 @@ from ..risk.model._card import card_data, card_markdown, write_card
 from ..risk.model._model import BANDS
 from ..rules import load_policy
 from ..rules._formula import And, Lit, Or, formula
-from ._common import guarded, policy_source
+from ._common import FORMAT_OPTION, guarded, policy_source
 
 __all__ = ["model"]
 
@@ -264,7 +264,7 @@ def model_train(
     help="Write ROC and calibration curves (PNG) to this directory.",
 )
 @click.option("--sha256", default=None, help="Refuse the model unless it has this sha256.")
-@click.option("--json", "as_json", is_flag=True)
+@FORMAT_OPTION
 @guarded
 def model_evaluate(
     model_file: str,

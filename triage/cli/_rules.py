@@ -23,6 +23,7 @@ from ..policytest._fixtures import run_fixtures
 from ..rules import FACTS, load_policy
 from ._common import (
     EXIT_INVALID,
+    FORMAT_OPTION,
     LANG,
     _err,
     guarded,
@@ -60,7 +61,7 @@ def rules_check(files: tuple[str, ...], lang: str | None) -> None:
 
 @rules.command("facts")
 @click.option("--lang", type=LANG, default=None)
-@click.option("--json", "as_json", is_flag=True)
+@FORMAT_OPTION
 @guarded
 def rules_facts(lang: str | None, as_json: bool) -> None:
     """List every fact a rule may test, with its type, operators and values."""
@@ -92,7 +93,7 @@ def rules_facts(lang: str | None, as_json: bool) -> None:
 @click.argument("policy")
 @click.argument("cases", nargs=-1)
 @click.option("--coverage", is_flag=True, help="Also list rules that no case fired.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable results.")
+@FORMAT_OPTION
 @click.option("--lang", type=LANG, default=None)
 @guarded
 def rules_test(
@@ -172,7 +173,7 @@ def rules_test(
 )
 @click.option("--examples", default=5, show_default=True, help="Report ids kept per change.")
 @click.option("--jobs", type=int, default=None, help="Worker processes (default: CPU count).")
-@click.option("--json", "as_json", is_flag=True)
+@FORMAT_OPTION
 @click.option("--lang", type=LANG, default=None)
 @click.option("-o", "--output", default=None, help="Write the diff here (default or -: stdout).")
 @click.option(

@@ -6,6 +6,7 @@ import html
 import re
 from typing import Any
 
+from .._lang import DEFAULT_LANG, check_lang
 from ..rules._facts import FACTS
 from ..rules._ir import All, Cond, Not, Test
 from ..rules._policy import Policy
@@ -54,8 +55,9 @@ def _value(fact: str, value: Any, lang: str) -> str:
     return f"“{shown}”" if lang == "zh" and FACTS[fact].kind in ("tri",) else shown
 
 
-def describe(cond: Cond, lang: str = "zh") -> str:
+def describe(cond: Cond, lang: str = DEFAULT_LANG) -> str:
     """A condition as a plain sentence."""
+    check_lang(lang)
     zh = lang == "zh"
     if isinstance(cond, Test):
         fact = FACTS[cond.fact]
@@ -187,8 +189,9 @@ def _departments(rule: Any) -> set[str]:
     return out | ({t.lead} if t.lead else set())
 
 
-def rulebook(policy: Policy, lang: str = "zh", fmt: str = "md") -> str:
+def rulebook(policy: Policy, lang: str = DEFAULT_LANG, fmt: str = "md") -> str:
     """The whole policy as a reviewable document (Markdown or HTML)."""
+    check_lang(lang)
     zh = lang == "zh"
     m = policy.meta
     config = policy.routing

@@ -12,6 +12,7 @@ from rich.console import Console, Group
 from rich.markup import escape
 from rich.table import Table
 
+from .._lang import check_lang
 from ..risk import INSTRUMENTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
 
@@ -51,6 +52,8 @@ def _model_cell(decision: Decision) -> str:
 
 def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Group:
     """A table of levels, priorities, leads and flags, and one of instrument scores."""
+    if lang is not None:
+        check_lang(lang)
     decisions = list(decisions)
     main = Table(title=_head("分诊结果", "Triage decisions", lang), show_lines=lang is None)
     main.add_column(_head("编号", "report", lang), no_wrap=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .._lang import DEFAULT_LANG, check_lang
 from ..decision import RoutingPlan
 from ..risk import CAVEATS, INSTRUMENTS
 from ..rules._facts import FACTS
@@ -188,7 +189,8 @@ def _gap_text(gap: Any, lang: str) -> str:
     return ("；" if zh else "; ").join(out) or ("影响规则结果" if zh else "affects the rules")
 
 
-def explain(d: Decision, lang: str = "zh") -> str:
+def explain(d: Decision, lang: str = DEFAULT_LANG) -> str:
+    check_lang(lang)
     zh = lang == "zh"
     colon = "：" if zh else ": "
     lines = [
@@ -319,7 +321,8 @@ def explain(d: Decision, lang: str = "zh") -> str:
 # -- words ------------------------------------------------------------------------------------
 
 
-def explain_routing(plan: RoutingPlan, lang: str = "zh") -> list[str]:
+def explain_routing(plan: RoutingPlan, lang: str = DEFAULT_LANG) -> list[str]:
+    check_lang(lang)
     zh = lang == "zh"
 
     def label(code: str) -> str:

@@ -210,8 +210,8 @@ def iter_reports(path: str | Path) -> Iterator[Item]:
                     too_long = Problem(
                         where,
                         "too-large",
-                        f"line longer than {MAX_REPORT_BYTES} bytes",
                         f"该行超过 {MAX_REPORT_BYTES} 字节",
+                        f"line longer than {MAX_REPORT_BYTES} bytes",
                     )
                     yield where, ReportError("the report was refused", (too_long,))
                     continue

@@ -233,8 +233,8 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
             Problem(
                 fixture.path,
                 f"unknown-{kind}",
-                f"unknown {kind} '{code}'",
                 f"未知的{ {'rule': '规则', 'department': '部门'}[kind] } '{code}'",
+                f"unknown {kind} '{code}'",
                 line=line,
                 suggestion=suggest(code, known),
             )

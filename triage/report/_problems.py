@@ -206,7 +206,7 @@ def _shown(loc: tuple[Any, ...], code: str, hint: str | None) -> tuple[Any, ...]
 def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
     """One ReportError listing every problem of ``exc``, without the rejected values."""
     problems = [
-        Problem(_path(_shown(loc, code, hint)), code, en, zh, suggestion=hint)
+        Problem(_path(_shown(loc, code, hint)), code, zh, en, suggestion=hint)
         for loc, code, en, zh, hint in translate(exc, model)
     ]
     problems.sort(key=lambda p: (p.path, p.code))

@@ -9,6 +9,7 @@ from operator import itemgetter
 from typing import Any, ClassVar, Literal
 
 from .._errors import Problem, UsageError
+from .._lang import DEFAULT_LANG, pick
 from .._suggest import suggest
 from ..vocab import INDICATORS
 from ._results import InstrumentResult, ProvenanceStatus
@@ -40,8 +41,8 @@ def normalise_answer(value: object) -> Tri:
                 Problem(
                     "answers",
                     "wrong-type",
-                    "an answer must be yes, no or unknown",
                     "回答只能是 是、否 或 不详",
+                    "an answer must be yes, no or unknown",
                 ),
             ),
         )
@@ -82,8 +83,8 @@ class Item:
         """The indicator code or field key the item reads."""
         return self.indicator if self.indicator is not None else str(self.field)
 
-    def label(self, lang: str = "en") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
+    def label(self, lang: str = DEFAULT_LANG) -> str:
+        return pick(self.label_zh, self.label_en, lang)
 
     @property
     def raising_answer(self) -> Tri:
@@ -130,8 +131,8 @@ class Instrument:
     def __repr__(self) -> str:
         return f"<instrument {self.id} {self.version}: {len(self.items)} items>"
 
-    def name(self, lang: str = "en") -> str:
-        return self.name_zh if lang == "zh" else self.name_en
+    def name(self, lang: str = DEFAULT_LANG) -> str:
+        return pick(self.name_zh, self.name_en, lang)
 
     def item(self, number: str | int) -> Item:
         return self.items[self._by_number[str(number)]]
@@ -175,8 +176,8 @@ class Instrument:
                     Problem(
                         f"answers.{skey}",
                         "unknown-item",
-                        f"not an item number or indicator of {self.id}",
                         f"不是 {self.name_zh} 的题号或指标",
+                        f"not an item number or indicator of {self.id}",
                         suggestion=suggest(skey, known),
                     )
                 )
@@ -187,8 +188,8 @@ class Instrument:
                         Problem(
                             f"answers.{skey}",
                             "conflicting-answers",
-                            f"item {self.items[index].number} is answered twice, differently",
                             f"第 {self.items[index].number} 题有两个不同的回答",
+                            f"item {self.items[index].number} is answered twice, differently",
                         )
                     )
                 resolved[index] = answer

@@ -45,7 +45,7 @@ class Problems:
     ) -> None:
         line, col = self.locate(path)
         self.items.append(
-            Problem(self.where, code, en, zh, line=line, col=col, suggestion=suggestion)
+            Problem(self.where, code, zh, en, line=line, col=col, suggestion=suggestion)
         )
 
     def raise_if_any(self, what: str = "policy") -> None:
@@ -68,17 +68,17 @@ def read_source(source: str | Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> 
             data = fh.read(max_bytes + 1)
     except FileNotFoundError:
         raise RuleFileError(
-            f"{where}: not found", (Problem(where, "not-found", "file not found", "找不到文件"),)
+            f"{where}: not found", (Problem(where, "not-found", "找不到文件", "file not found"),)
         ) from None
     except IsADirectoryError:
         raise RuleFileError(
             f"{where}: is a directory",
-            (Problem(where, "not-a-file", "is a directory, not a file", "是目录而不是文件"),),
+            (Problem(where, "not-a-file", "是目录而不是文件", "is a directory, not a file"),),
         ) from None
     except OSError:
         raise RuleFileError(
             f"{where}: unreadable",
-            (Problem(where, "unreadable", "file cannot be read", "无法读取文件"),),
+            (Problem(where, "unreadable", "无法读取文件", "file cannot be read"),),
         ) from None
     if len(data) > max_bytes:
         raise RuleFileError(
@@ -87,8 +87,8 @@ def read_source(source: str | Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> 
                 Problem(
                     where,
                     "file-too-large",
-                    f"larger than {max_bytes} bytes",
                     f"超过 {max_bytes} 字节",
+                    f"larger than {max_bytes} bytes",
                 ),
             ),
         )

@@ -64,7 +64,7 @@ class Loaded:
 def _fail(
     path: str, code: str, en: str, zh: str, line: int | None = None, col: int | None = None
 ) -> RuleFileError:
-    return RuleFileError(f"{path}: refused", (Problem(path, code, en, zh, line=line, col=col),))
+    return RuleFileError(f"{path}: refused", (Problem(path, code, zh, en, line=line, col=col),))
 
 
 def _tag_refused(where: str, line: int, col: int) -> RuleFileError:
