@@ -6,9 +6,11 @@ never lowers the maximum, and forgetting an answer never lowers it either.
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import triage
 from triage.risk import INSTRUMENTS
 from triage.risk._base import Instrument
 
@@ -88,3 +90,10 @@ def test_yes_never_lowers_level(c: tuple[Instrument, tuple[str, ...], dict[str, 
             after = instrument.evaluate(tuple(raised), **options)  # type: ignore[arg-type]
             assert rank(instrument, after.level) >= rank(instrument, base.level)
             assert after.score >= base.score
+
+
+@pytest.mark.parametrize("name", sorted(INSTRUMENTS))
+def test_unknown_options_are_library_errors(name: str) -> None:
+    """A caller's mistake is a UsageError from the library's tree, not a bare TypeError."""
+    with pytest.raises(triage.UsageError, match="options"):
+        INSTRUMENTS[name].score({}, colour="blue")

@@ -95,6 +95,12 @@ class Item:
 _INVERT: dict[str, Tri] = {"yes": "no", "no": "yes", "unknown": "unknown"}
 
 
+def no_options(instrument: str, options: Mapping[str, Any]) -> None:
+    """Refuse options an instrument does not take, as a `UsageError`."""
+    if options:
+        raise UsageError(f"{instrument} takes no options {sorted(options)}")
+
+
 class Instrument:
     """A published instrument. Subclasses define items as data and ``_evaluate``."""
 
@@ -234,6 +240,38 @@ class WeightedInstrument(Instrument):
     """
 
     cutoffs: ClassVar[tuple[tuple[int, str], ...]]
+    result_type: ClassVar[type[InstrumentResult]]
+
+    def _evaluate(
+        self, item_answers: tuple[Tri, ...], applies: bool, **options: Any
+    ) -> InstrumentResult:
+        no_options(self.id, options)
+        score, score_max, raising = self._sums(item_answers)
+        level = self.level_of(score)
+        level_max = self.level_of(score_max)
+        yes, no, unknown = self._partition(item_answers)
+        could = (
+            self._could_change(score, level, raising, item_answers) if level != level_max else ()
+        )
+        return self.result_type(
+            version=self.version,
+            applies=applies,
+            score=score,
+            score_max=score_max,
+            level=level,
+            level_max=level_max,
+            yes=yes,
+            no=no,
+            unknown=unknown,
+            could_change_level=could,
+            provenance=self.provenance,
+            caveats=self.caveats,
+            **self._extra(level, level_max),
+        )
+
+    def _extra(self, level: str, level_max: str) -> dict[str, Any]:
+        """Fields an instrument's result adds to the common ones (a hook)."""
+        return {}
 
     def level_of(self, score: int) -> str:
         level = self.cutoffs[0][1]

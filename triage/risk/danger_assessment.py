@@ -28,7 +28,7 @@ indicator never lowers risk.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from ._base import Item, Tri, WeightedInstrument
 from ._results import DangerAssessmentResult, ProvenanceStatus
@@ -37,6 +37,7 @@ __all__ = ["DangerAssessment"]
 
 
 class DangerAssessment(WeightedInstrument):
+    result_type = DangerAssessmentResult
     id: ClassVar[str] = "danger_assessment"
     name_zh: ClassVar[str] = "危险性评估（DA）"
     name_en: ClassVar[str] = "Danger Assessment"
@@ -175,30 +176,3 @@ class DangerAssessment(WeightedInstrument):
     def _weights(self, item_answers: tuple[Tri, ...]) -> tuple[int, ...]:
         # 3a is the alternative answer to item 3: "never lived together" voids item 3.
         return self._never_weights if item_answers[self._i3a] == "yes" else self._base_weights
-
-    def _evaluate(
-        self, item_answers: tuple[Tri, ...], applies: bool, **options: Any
-    ) -> DangerAssessmentResult:
-        if options:
-            raise TypeError(f"unexpected options: {sorted(options)}")
-        score, score_max, raising = self._sums(item_answers)
-        level = self.level_of(score)
-        level_max = self.level_of(score_max)
-        yes, no, unknown = self._partition(item_answers)
-        could = (
-            self._could_change(score, level, raising, item_answers) if level != level_max else ()
-        )
-        return DangerAssessmentResult(
-            version=self.version,
-            applies=applies,
-            score=score,
-            score_max=score_max,
-            level=level,
-            level_max=level_max,
-            yes=yes,
-            no=no,
-            unknown=unknown,
-            could_change_level=could,
-            provenance=self.provenance,
-            caveats=self.caveats,
-        )

@@ -20,15 +20,16 @@ judgement should not be used to downgrade the checklist's result.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
 
-from ._base import Item, Tri, WeightedInstrument
+from ._base import Item, WeightedInstrument
 from ._results import DashResult, ProvenanceStatus
 
 __all__ = ["Dash"]
 
 
 class Dash(WeightedInstrument):
+    result_type = DashResult
     id: ClassVar[str] = "dash"
     name_zh: ClassVar[str] = "DASH 风险识别清单"
     name_en: ClassVar[str] = "DASH risk checklist"
@@ -201,28 +202,3 @@ class Dash(WeightedInstrument):
             indicator="criminal_history",
         ),
     )
-
-    def _evaluate(self, item_answers: tuple[Tri, ...], applies: bool, **options: Any) -> DashResult:
-        if options:
-            raise TypeError(f"unexpected options: {sorted(options)}")
-        score, score_max, raising = self._sums(item_answers)
-        level = self.level_of(score)
-        level_max = self.level_of(score_max)
-        yes, no, unknown = self._partition(item_answers)
-        could = (
-            self._could_change(score, level, raising, item_answers) if level != level_max else ()
-        )
-        return DashResult(
-            version=self.version,
-            applies=applies,
-            score=score,
-            score_max=score_max,
-            level=level,
-            level_max=level_max,
-            yes=yes,
-            no=no,
-            unknown=unknown,
-            could_change_level=could,
-            provenance=self.provenance,
-            caveats=self.caveats,
-        )

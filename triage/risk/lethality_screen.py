@@ -23,7 +23,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from .._errors import UsageError
-from ._base import Instrument, Item, Tri
+from ._base import Instrument, Item, Tri, no_options
 from ._results import LethalityScreenResult, ProvenanceStatus
 
 __all__ = ["LethalityScreen"]
@@ -119,8 +119,7 @@ class LethalityScreen(Instrument):
         version: str = "lap-1",
         **options: Any,
     ) -> LethalityScreenResult:
-        if options:
-            raise TypeError(f"unexpected options: {sorted(options)}")
+        no_options(self.id, options)
         if version not in self.versions:
             raise UsageError(f"unknown Lethality Screen version; use one of {self.versions}")
         triggers = self._TRIGGERS_1 + ((self._STRANGULATION,) if version == "lap-2.0" else ())

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from ._base import Item, Tri, WeightedInstrument
+from ._base import Item, WeightedInstrument
 from ._results import OdaraResult, ProvenanceStatus
 
 __all__ = ["Odara"]
@@ -44,6 +44,7 @@ _NORMS: tuple[tuple[str, int, int, int], ...] = (
 
 
 class Odara(WeightedInstrument):
+    result_type = OdaraResult
     id: ClassVar[str] = "odara"
     name_zh: ClassVar[str] = "安大略家庭暴力风险评估（ODARA）"
     name_en: ClassVar[str] = "ODARA"
@@ -153,32 +154,9 @@ class Odara(WeightedInstrument):
         ),
     )
 
-    def _evaluate(
-        self, item_answers: tuple[Tri, ...], applies: bool, **options: Any
-    ) -> OdaraResult:
-        if options:
-            raise TypeError(f"unexpected options: {sorted(options)}")
-        score, score_max, raising = self._sums(item_answers)
-        level = self.level_of(score)
-        level_max = self.level_of(score_max)
-        yes, no, unknown = self._partition(item_answers)
-        could = (
-            self._could_change(score, level, raising, item_answers) if level != level_max else ()
-        )
-        return OdaraResult(
-            version=self.version,
-            applies=applies,
-            score=score,
-            score_max=score_max,
-            level=level,
-            level_max=level_max,
-            yes=yes,
-            no=no,
-            unknown=unknown,
-            could_change_level=could,
-            provenance=self.provenance,
-            caveats=self.caveats,
-            recidivism_rate=self.rates[level],
-            recidivism_rate_max=self.rates[level_max],
-            percentile=self.percentiles[level],
-        )
+    def _extra(self, level: str, level_max: str) -> dict[str, Any]:
+        return {
+            "recidivism_rate": self.rates[level],
+            "recidivism_rate_max": self.rates[level_max],
+            "percentile": self.percentiles[level],
+        }
