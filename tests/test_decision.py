@@ -83,3 +83,34 @@ def test_schema_of_decision() -> None:
     schema = Decision.model_json_schema(mode="serialization")
     assert {"risk_level", "priority", "flags", "trace", "policy"} <= set(schema["properties"])
     assert Path  # keeps the import used for type checkers
+
+
+def test_assess_with_a_policy_path_compiles_it_once(tmp_path: Path) -> None:
+    from triage import _pipeline
+    from triage.rules import _policy
+
+    source = (ROOT / "examples" / "policies" / "england_marac.yaml").read_bytes()
+    path = tmp_path / "policy.yaml"
+    path.write_bytes(source)
+    report = {
+        "id": "E-1",
+        "reported_at": "2026-03-02T21:15:00+00:00",
+        "source": "police_110",
+        "case_type": "domestic_violence",
+    }
+    built: list[str] = []
+    real = _policy.Policy.__init__
+
+    def counting(self: Any, compiled: Any) -> None:
+        built.append(compiled.sha256)
+        real(self, compiled)
+
+    _pipeline._PIPELINES.clear()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_policy.Policy, "__init__", counting)
+        first = [triage.assess(report, policy=path) for _ in range(3)]
+        assert len(built) == 1
+        path.write_bytes(source + b"\n# edited\n")  # a changed file is a new policy
+        second = triage.assess(report, policy=path)
+    assert len(built) == 2
+    assert second.policy.sha256 != first[0].policy.sha256

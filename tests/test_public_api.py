@@ -11,11 +11,16 @@ import triage
 PUBLIC_MODULES = [
     "triage",
     "triage.vocab",
+    "triage.report",
     "triage.risk",
     "triage.risk.cohort",
-    "triage.risk.model._model",
+    "triage.risk.model",
     "triage.rules",
     "triage.routing",
+    "triage.decision",
+    "triage.explanation",
+    "triage.batch",
+    "triage.policytest",
     "triage.cli",
 ]
 
@@ -26,6 +31,43 @@ def test_all_names_import(module: str) -> None:
     mod = importlib.import_module(module)
     for name in getattr(mod, "__all__", ()):
         assert hasattr(mod, name), f"{module}.{name}"
+
+
+@pytest.mark.parametrize("module", PUBLIC_MODULES)
+def test_nothing_private_leaks_from_all(module: str) -> None:
+    """__all__ lists no private name, and every module has one."""
+    mod = importlib.import_module(module)
+    names = getattr(mod, "__all__", None)
+    assert names is not None, f"{module} has no __all__"
+    leaked = [n for n in names if n.startswith("_") and n != "__version__"]
+    assert leaked == []
+
+
+def test_the_types_a_decision_holds_are_exported() -> None:
+    """Every model type that appears in Decision's fields can be imported from triage."""
+    import typing
+
+    seen: set[type] = set()
+
+    def walk(annotation: object) -> None:
+        for arg in typing.get_args(annotation):
+            walk(arg)
+        if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+            if annotation in seen:
+                return
+            seen.add(annotation)
+            for field in annotation.model_fields.values():
+                walk(field.annotation)
+
+    walk(triage.Decision)
+    missing = sorted(t.__name__ for t in seen if getattr(triage, t.__name__, None) is not t)
+    allowed = {  # instrument results live in triage.risk, with the instruments
+        "DangerAssessmentResult",
+        "DashResult",
+        "LethalityScreenResult",
+        "OdaraResult",
+    }
+    assert [m for m in missing if m not in allowed] == []
 
 
 def test_public_names_show_as_triage() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +29,7 @@ from .risk.model._model import loads as loads_model
 from .routing._plan import build_plan, fallback_plan
 from .rules._evaluate import Evaluator, Judgement, World
 from .rules._facts import FactContext
+from .rules._load import read_source
 from .rules._policy import Policy, load_policy
 from .vocab import LEVELS
 
@@ -221,7 +224,7 @@ class Triage:
         self._active = self._prepare(policy)
         self._log = DecisionLog(decision_log) if decision_log is not None else None
 
-    def worker_spec(self) -> tuple[bytes, Any, str | None, str]:
+    def _worker_spec(self) -> tuple[bytes, Any, str | None, str]:
         """What a worker process needs to build the same pipeline."""
         source = self._model_source
         model: Any = (
@@ -236,7 +239,7 @@ class Triage:
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         """What a worker process runs to build the same pipeline (see `_many.results`)."""
-        return _start_worker, self.worker_spec()
+        return _start_worker, self._worker_spec()
 
     def assess_many(
         self, reports: Iterable[Report | Mapping[str, Any] | bytes | str], *, jobs: int = 1
@@ -484,22 +487,42 @@ class Triage:
         )
 
 
-_DEFAULT: Triage | None = None
-_DEFAULT_LOCK = threading.Lock()
+# `assess` keeps the pipelines it built, keyed by the policy file's sha256, so calling it
+# with the same policy does not recompile it; a changed file is a new key.
+_PIPELINES: OrderedDict[str, Triage] = OrderedDict()
+_PIPELINES_LOCK = threading.Lock()
+_PIPELINES_KEPT = 8
+
+
+def _pipeline_for(policy: Policy | str | Path | None) -> Triage:
+    if policy is None:
+        key = "default"
+    elif isinstance(policy, Policy):
+        key = policy.sha256
+    else:
+        key = hashlib.sha256(read_source(policy)[0]).hexdigest()
+    with _PIPELINES_LOCK:
+        found = _PIPELINES.get(key)
+        if found is not None:
+            _PIPELINES.move_to_end(key)
+            return found
+    built = Triage(policy)
+    with _PIPELINES_LOCK:
+        _PIPELINES[key] = built
+        while len(_PIPELINES) > _PIPELINES_KEPT:
+            _PIPELINES.popitem(last=False)
+    return built
 
 
 def assess(
     report: Report | Mapping[str, Any], policy: Policy | str | Path | None = None
 ) -> Decision:
-    """Decide one report with ``policy`` (the packaged default policy when None)."""
-    global _DEFAULT
-    if policy is not None:
-        return Triage(policy).assess(report)
-    if _DEFAULT is None:
-        with _DEFAULT_LOCK:
-            if _DEFAULT is None:
-                _DEFAULT = Triage()
-    return _DEFAULT.assess(report)
+    """Decide one report with ``policy`` (the packaged default policy when None).
+
+    The pipeline for a policy is built once and kept (the last 8 policies, by the
+    file's sha256), so repeated calls cost what `Triage.assess` costs.
+    """
+    return _pipeline_for(policy).assess(report)
 
 
 def _start_worker(policy: bytes, model: Any, model_sha256: str | None, on_error: str) -> None:

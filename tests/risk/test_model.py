@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pickle
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import triage
 from triage import ModelError, explain
 from triage.cli import cli
 from triage.risk import cohort
+from triage.risk._estimators import MonotoneLogisticRegression, PlattCalibrated
 from triage.risk.model import _model as m
 from triage.vocab import INDICATORS, LEVELS, PRIORITIES
 
@@ -352,3 +354,20 @@ def test_demo_model_is_reproducible_from_its_seed(tmp_path: Path) -> None:
             packaged.meta["candidates"][kind]["cv_log_loss"], abs=1e-6
         )
     assert zipfile.is_zipfile(m.DEMO_MODEL)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [MonotoneLogisticRegression(), PlattCalibrated(MonotoneLogisticRegression(), cv=3)],
+    ids=["MonotoneLogisticRegression", "PlattCalibrated"],
+)
+def test_scikit_learn_estimator_contract(estimator: Any) -> None:
+    """Both estimators pass scikit-learn's own estimator checks (binary classifiers)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the checks warn about their own data on purpose
+        results = check_estimator(estimator, on_fail=None)
+    failed = [r["check_name"] for r in results if r["status"] == "failed"]
+    assert failed == []
+    assert len(results) > 40

@@ -16,16 +16,24 @@ from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["MonotoneLogisticRegression", "PlattCalibrated"]
 
 
-def _check_binary(y: np.ndarray) -> np.ndarray:
-    classes = np.unique(y)
-    if not np.array_equal(classes, [0, 1]):
-        raise ValueError("outcomes must include both 0 and 1, and nothing else")
-    return classes
+def _two_classes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two classes of ``y`` (any labels, as scikit-learn allows) and ``y`` as 0/1."""
+    check_classification_targets(y)
+    kind = type_of_target(y, input_name="y", raise_unknown=True)
+    if kind != "binary":
+        raise ValueError(
+            f"Only binary classification is supported. The type of the target is {kind}."
+        )
+    classes, encoded = np.unique(y, return_inverse=True)
+    if len(classes) != 2:
+        raise ValueError(f"a binary classifier needs 2 classes in y; got {len(classes)} class")
+    return classes, encoded
 
 
 class _Logistic:
@@ -33,14 +41,21 @@ class _Logistic:
 
     classes_: np.ndarray
 
+    def __sklearn_tags__(self) -> Any:
+        tags = super().__sklearn_tags__()  # type: ignore[misc]
+        tags.classifier_tags.multi_class = False  # binary outcomes only
+        return tags
+
     def decision_function(self, X: Any) -> np.ndarray:
         raise NotImplementedError
 
     def predict_proba(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
         p = expit(self.decision_function(X))
         return np.column_stack([1 - p, p])
 
     def predict(self, X: Any) -> np.ndarray:
+        check_is_fitted(self)
         out: np.ndarray = self.classes_[(self.decision_function(X) > 0).astype(int)]
         return out
 
@@ -63,7 +78,7 @@ class MonotoneLogisticRegression(_Logistic, ClassifierMixin, BaseEstimator):  # 
 
     def fit(self, X: Any, y: Any) -> MonotoneLogisticRegression:
         X, y = validate_data(self, X, y, dtype=np.float64)
-        self.classes_ = _check_binary(y)
+        self.classes_, y = _two_classes(y)
         n, p = X.shape
         monotone = self.monotone if self.monotone is not None else (0,) * p
         if len(monotone) != p:
@@ -117,6 +132,7 @@ class PlattCalibrated(_Logistic, ClassifierMixin, BaseEstimator):  # type: ignor
     def __init__(
         self, estimator: Any = None, cv: int = 3, random_state: int = 0, n_jobs: int | None = None
     ) -> None:
+        # estimator None: a MonotoneLogisticRegression with no constraints.
         self.estimator = estimator
         self.cv = cv
         self.random_state = random_state
@@ -124,14 +140,15 @@ class PlattCalibrated(_Logistic, ClassifierMixin, BaseEstimator):  # type: ignor
 
     def fit(self, X: Any, y: Any) -> PlattCalibrated:
         X, y = validate_data(self, X, y, dtype=np.float64)
-        self.classes_ = _check_binary(y)
+        self.classes_, y = _two_classes(y)
+        base = self.estimator if self.estimator is not None else MonotoneLogisticRegression()
         folds = StratifiedKFold(self.cv, shuffle=True, random_state=self.random_state)
         oof = cross_val_predict(
-            clone(self.estimator), X, y, cv=folds, method="decision_function", n_jobs=self.n_jobs
+            clone(base), X, y, cv=folds, method="decision_function", n_jobs=self.n_jobs
         )
         self.a_, self.b_ = _platt(oof, y)
         self.cv_scores_ = expit(self.a_ * oof + self.b_)
-        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.estimator_ = clone(base).fit(X, y)
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:

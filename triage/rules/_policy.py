@@ -71,7 +71,11 @@ class Policy:
         raise KeyError(rule_id)
 
     def engine(self) -> DurableEngine:
-        """This policy's compiled engine (built once, on first use)."""
+        """This policy's compiled durable-rules engine (built once, on first use).
+
+        The evaluator is its user; it is public for tests and benchmarks that
+        look inside the engine boundary (`pending_actions`, raw C calls).
+        """
         engine = self._engine
         if engine is None or engine.closed:
             with self._lock:
