@@ -32,152 +32,31 @@ def _consent(report: Report) -> str:
     return _tri(report.consent.share_with_agencies)
 
 
+# A task request: (department, the rule's task, the rule).
+Request = tuple[str, Any, "RuleDef"]
+# A timed request: (UTC timestamp, counted from, department, task, rule).
+Timed = tuple[float, str, str, Any, "RuleDef"]
+
+
 def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: str) -> RoutingPlan:
     """The routing plan from the rules that fired (in the order they applied)."""
     config: RoutingConfig = policy.routing
-    calendar = config.calendar
-    anchor = report.reported_at
-    consent = _consent(report)
     fired = list(fired)
-    lead, lead_rule, best = config.default_lead, None, None
-    for rule in fired:
-        if rule.then.lead is not None:
-            rank = (rule.precedence, -rule.index)
-            if best is None or rank > best:
-                best, lead, lead_rule = rank, rule.then.lead, rule.id
-    # Every task any fired rule asks for, with its deadline; then per (department,
-    # action) the earliest deadline wins (a tighter deadline is the safer one).
-    co: dict[str, RuleDef] = {}
-    candidates: list[tuple[str, Any, RuleDef]] = []
-    for rule in fired:
-        then = rule.then
-        for department in then.co_handlers:
-            co.setdefault(department, rule)
-        for task in then.tasks:
-            department = lead if task.department == LEAD else task.department
-            if department != lead:
-                co.setdefault(department, rule)
-            candidates.append((department, task, rule))
-    default_working = config.working_days
-    anchor_stamp = anchor.timestamp()
-    memo: dict[tuple[float, str, bool], float] = {}
-
-    def deadline(start: float, due: str, working: bool) -> float:
-        """A deadline as a UTC timestamp; day arithmetic goes through the calendar once."""
-        key = (start, due, working)
-        stamp = memo.get(key)
-        if stamp is None:
-            n, unit = parse_duration(due)
-            if unit != "d":
-                stamp = start + n * _SECONDS[unit]
-            else:
-                origin = datetime.fromtimestamp(start, calendar.tz)
-                stamp = calendar.add(origin, due, working).timestamp()
-            memo[key] = stamp
-        return stamp
-
-    # (timestamp, counted from, department, task, rule)
-    timed: list[tuple[float, str, str, Any, RuleDef]] = []
-    earliest: dict[str, float] = {}  # action -> its earliest deadline
-
-    def schedule(
-        start: float, counted_from: str, department: str, task: Any, rule: RuleDef
-    ) -> None:
-        working = default_working if task.working_days is None else task.working_days
-        stamp = deadline(start, task.due, working and task.due[-1] == "d")
-        timed.append((stamp, counted_from, department, task, rule))
-        known = earliest.get(task.action)
-        if known is None or stamp < known:
-            earliest[task.action] = stamp
-
-    later = []
-    for department, task, rule in candidates:
-        if task.after is None:
-            schedule(anchor_stamp, "reported_at", department, task, rule)
-        else:
-            later.append((department, task, rule))
-    while later:  # tasks counted from another task's deadline, once that one is known
-        waiting = {task.action for _, task, _ in later}
-        ready = [c for c in later if c[1].after not in waiting or c[1].after == c[1].action]
-        if not ready:  # unreachable: loops are refused when the policy loads
-            raise UsageError("task deadlines depend on each other in a loop")
-        for department, task, rule in ready:
-            base = earliest.get(task.after)
-            if base is None:
-                schedule(anchor_stamp, "reported_at", department, task, rule)
-            else:
-                schedule(base, task.after, department, task, rule)
-        later = [c for c in later if c not in ready]
-
-    # Per (department, action): among the requests that may go ahead (the lead's,
-    # with consent, or under a legal duty) the earliest deadline wins; a task none of
-    # whose requests may go ahead is withheld.
-    chosen: dict[tuple[str, str], tuple[float, str, Any, RuleDef]] = {}
-    blocked: dict[tuple[str, str], RuleDef] = {}
-    for stamp, counted_from, department, task, rule in timed:
-        key = (department, task.action)
-        if department != lead and consent != "yes" and rule.then.legal_duty is None:
-            blocked.setdefault(key, rule)
-            continue
-        best_so_far = chosen.get(key)
-        if best_so_far is None or (stamp, rule.index) < (best_so_far[0], best_so_far[3].index):
-            chosen[key] = (stamp, counted_from, task, rule)
-    tz = calendar.tz
-    tasks: list[dict[str, Any]] = []
-    withheld: list[dict[str, Any]] = [
+    consent = _consent(report)
+    lead, lead_rule = _lead(config, fired)
+    co, requests = _requests(fired, lead)
+    timed = _Deadlines(config, report.reported_at).schedule(requests)
+    chosen, blocked = _may_go_ahead(timed, lead, consent)
+    tasks = _tasks(chosen, lead, consent)
+    withheld = [
         {"department": department, "action": action, "rule": rule.id}
         for (department, action), rule in blocked.items()
         if (department, action) not in chosen
     ]
-    kept_departments: set[str] = set()
-    for (department, action), (stamp, counted_from, task, rule) in chosen.items():
-        kept_departments.add(department)
-        tasks.append(
-            {
-                "department": department,
-                "action": action,
-                "due": datetime.fromtimestamp(stamp, tz),
-                "stamp": stamp,
-                "counted_from": counted_from,
-                "basis": task.basis,
-                "rule": rule.id,
-                "consent_override": (
-                    rule.then.legal_duty if department != lead and consent != "yes" else None
-                ),
-            }
-        )
-    co_handlers = []
-    withheld_departments = {w["department"] for w in withheld}
-    for department, rule in co.items():
-        if department == lead:
-            continue
-        if consent != "yes" and rule.then.legal_duty is None and department not in kept_departments:
-            if department not in withheld_departments:
-                withheld.append({"department": department, "action": None, "rule": rule.id})
-                withheld_departments.add(department)
-            continue
-        co_handlers.append(department)
-    order = config.order
-    last = len(order)
-    co_handlers.sort(key=lambda d: order.get(d, last))
-    tasks.sort(key=lambda t: (t["stamp"], order.get(t["department"], last), t["action"]))
-    for t in tasks:
-        del t["stamp"]
-    withheld.sort(key=lambda w: (order.get(w["department"], last), w["action"] or ""))
-    departments, actions = config.departments, config.actions
-    used = {
-        lead,
-        *co_handlers,
-        *(t["department"] for t in tasks),
-        *(w["department"] for w in withheld),
-    }
-    labels = {code: departments[code] for code in sorted(used) if code in departments}
-    for item in (*tasks, *withheld):
-        action = item["action"]
-        if action and action in actions:
-            labels[action] = actions[action]
-    follow_ups = tuple(_days(config, anchor, d) for d in config.follow_ups)
-    reassess_by = _days(config, anchor, config.reassess[level])
+    co_handlers = _co_handlers(co, lead, consent, tasks, withheld)
+    _sort(config, co_handlers, tasks, withheld)
+    follow_ups = tuple(_days(config, report.reported_at, d) for d in config.follow_ups)
+    reassess_by = _days(config, report.reported_at, config.reassess[level])
     # One validation of the whole plan (in pydantic's core) instead of one per task.
     return RoutingPlan.model_validate(
         {
@@ -191,20 +70,212 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
             "timezone": config.timezone,
             "consent_to_share": consent,
             "consent_to_referral": _tri(report.consent.referral),
-            "labels": dict(sorted(labels.items())),
+            "labels": _labels(config, lead, co_handlers, tasks, withheld),
             **_holiday_fields(
                 config,
-                [
-                    datetime.fromtimestamp(stamp, calendar.tz)
-                    for stamp, _, task, _ in chosen.values()
-                    if task.due[-1] == "d"
-                    and (default_working if task.working_days is None else task.working_days)
-                ],
+                _working_day_dates(config, chosen),
                 (*config.follow_ups, config.reassess[level]),
                 (*follow_ups, reassess_by),
             ),
         }
     )
+
+
+def _lead(config: RoutingConfig, fired: list[RuleDef]) -> tuple[str, str | None]:
+    """The lead of the highest-precedence rule that names one (the earlier on a tie)."""
+    lead, lead_rule, best = config.default_lead, None, None
+    for rule in fired:
+        if rule.then.lead is not None:
+            rank = (rule.precedence, -rule.index)
+            if best is None or rank > best:
+                best, lead, lead_rule = rank, rule.then.lead, rule.id
+    return lead, lead_rule
+
+
+def _requests(fired: list[RuleDef], lead: str) -> tuple[dict[str, RuleDef], list[Request]]:
+    """The co-handlers (each with the first rule naming it) and every task asked for."""
+    co: dict[str, RuleDef] = {}
+    requests: list[Request] = []
+    for rule in fired:
+        then = rule.then
+        for department in then.co_handlers:
+            co.setdefault(department, rule)
+        for task in then.tasks:
+            department = lead if task.department == LEAD else task.department
+            if department != lead:
+                co.setdefault(department, rule)
+            requests.append((department, task, rule))
+    return co, requests
+
+
+class _Deadlines:
+    """Each request's deadline, counted from the report or from another task's deadline."""
+
+    def __init__(self, config: RoutingConfig, anchor: datetime) -> None:
+        self.config = config
+        self.anchor = anchor.timestamp()
+        self.memo: dict[tuple[float, str, bool], float] = {}
+        self.timed: list[Timed] = []
+        self.earliest: dict[str, float] = {}  # action -> its earliest deadline
+
+    def deadline(self, start: float, due: str, working: bool) -> float:
+        """A deadline as a UTC timestamp; day arithmetic goes through the calendar once."""
+        key = (start, due, working)
+        stamp = self.memo.get(key)
+        if stamp is None:
+            n, unit = parse_duration(due)
+            if unit != "d":
+                stamp = start + n * _SECONDS[unit]
+            else:
+                calendar = self.config.calendar
+                origin = datetime.fromtimestamp(start, calendar.tz)
+                stamp = calendar.add(origin, due, working).timestamp()
+            self.memo[key] = stamp
+        return stamp
+
+    def _add(self, start: float, counted_from: str, request: Request) -> None:
+        department, task, rule = request
+        working = _working(self.config, task)
+        stamp = self.deadline(start, task.due, working and task.due[-1] == "d")
+        self.timed.append((stamp, counted_from, department, task, rule))
+        known = self.earliest.get(task.action)
+        if known is None or stamp < known:
+            self.earliest[task.action] = stamp
+
+    def schedule(self, requests: list[Request]) -> list[Timed]:
+        later = []
+        for request in requests:
+            if request[1].after is None:
+                self._add(self.anchor, "reported_at", request)
+            else:
+                later.append(request)
+        while later:  # tasks counted from another task's deadline, once that one is known
+            waiting = {task.action for _, task, _ in later}
+            ready = [c for c in later if c[1].after not in waiting or c[1].after == c[1].action]
+            if not ready:  # unreachable: loops are refused when the policy loads
+                raise UsageError("task deadlines depend on each other in a loop")
+            for request in ready:
+                base = self.earliest.get(request[1].after)
+                if base is None:
+                    self._add(self.anchor, "reported_at", request)
+                else:
+                    self._add(base, request[1].after, request)
+            later = [c for c in later if c not in ready]
+        return self.timed
+
+
+def _working(config: RoutingConfig, task: Any) -> bool:
+    return config.working_days if task.working_days is None else bool(task.working_days)
+
+
+def _may_go_ahead(
+    timed: list[Timed], lead: str, consent: str
+) -> tuple[dict[tuple[str, str], tuple[float, str, Any, RuleDef]], dict[tuple[str, str], RuleDef]]:
+    """Per (department, action), among the requests that may go ahead (the lead's, with
+    consent, or under a legal duty) the earliest deadline wins; the rest are blocked."""
+    chosen: dict[tuple[str, str], tuple[float, str, Any, RuleDef]] = {}
+    blocked: dict[tuple[str, str], RuleDef] = {}
+    for stamp, counted_from, department, task, rule in timed:
+        key = (department, task.action)
+        if department != lead and consent != "yes" and rule.then.legal_duty is None:
+            blocked.setdefault(key, rule)
+            continue
+        best_so_far = chosen.get(key)
+        if best_so_far is None or (stamp, rule.index) < (best_so_far[0], best_so_far[3].index):
+            chosen[key] = (stamp, counted_from, task, rule)
+    return chosen, blocked
+
+
+def _tasks(
+    chosen: dict[tuple[str, str], tuple[float, str, Any, RuleDef]], lead: str, consent: str
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "department": department,
+            "action": action,
+            "stamp": stamp,
+            "counted_from": counted_from,
+            "basis": task.basis,
+            "rule": rule.id,
+            "consent_override": (
+                rule.then.legal_duty if department != lead and consent != "yes" else None
+            ),
+        }
+        for (department, action), (stamp, counted_from, task, rule) in chosen.items()
+    ]
+
+
+def _co_handlers(
+    co: dict[str, RuleDef],
+    lead: str,
+    consent: str,
+    tasks: list[dict[str, Any]],
+    withheld: list[dict[str, Any]],
+) -> list[str]:
+    """Co-handlers that may be told; one without consent or a duty is withheld (added to
+    ``withheld`` unless a task of its own already is)."""
+    kept_departments = {t["department"] for t in tasks}
+    withheld_departments = {w["department"] for w in withheld}
+    out = []
+    for department, rule in co.items():
+        if department == lead:
+            continue
+        if consent != "yes" and rule.then.legal_duty is None and department not in kept_departments:
+            if department not in withheld_departments:
+                withheld.append({"department": department, "action": None, "rule": rule.id})
+                withheld_departments.add(department)
+            continue
+        out.append(department)
+    return out
+
+
+def _sort(
+    config: RoutingConfig,
+    co_handlers: list[str],
+    tasks: list[dict[str, Any]],
+    withheld: list[dict[str, Any]],
+) -> None:
+    """The policy's department order; tasks by deadline first. Deadlines become dates."""
+    order, last, tz = config.order, len(config.order), config.calendar.tz
+    co_handlers.sort(key=lambda d: order.get(d, last))
+    tasks.sort(key=lambda t: (t["stamp"], order.get(t["department"], last), t["action"]))
+    for t in tasks:
+        t["due"] = datetime.fromtimestamp(t.pop("stamp"), tz)
+    withheld.sort(key=lambda w: (order.get(w["department"], last), w["action"] or ""))
+
+
+def _labels(
+    config: RoutingConfig,
+    lead: str,
+    co_handlers: list[str],
+    tasks: list[dict[str, Any]],
+    withheld: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The labels of every department and action the plan names."""
+    departments, actions = config.departments, config.actions
+    used = {
+        lead,
+        *co_handlers,
+        *(t["department"] for t in tasks),
+        *(w["department"] for w in withheld),
+    }
+    labels = {code: departments[code] for code in sorted(used) if code in departments}
+    for item in (*tasks, *withheld):
+        action = item["action"]
+        if action and action in actions:
+            labels[action] = actions[action]
+    return dict(sorted(labels.items()))
+
+
+def _working_day_dates(
+    config: RoutingConfig, chosen: dict[tuple[str, str], tuple[float, str, Any, RuleDef]]
+) -> list[datetime]:
+    """The task deadlines counted in working days."""
+    return [
+        datetime.fromtimestamp(stamp, config.calendar.tz)
+        for stamp, _, task, _ in chosen.values()
+        if task.due[-1] == "d" and _working(config, task)
+    ]
 
 
 def _holiday_fields(
