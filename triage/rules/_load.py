@@ -298,6 +298,25 @@ def compile_policy_file(
     loaded = load_yaml(data, where)
     problems = Problems(where, loaded.marks)
     parsed = _structure(loaded, problems)
+    rules = _rules(loaded, parsed, problems)
+    if parsed is not None:
+        _routing_checks(parsed, problems)
+    if extra_checks is not None and parsed is not None:
+        extra_checks(parsed, rules, problems)
+    if parsed is None or problems.items:
+        problems.raise_if_any()
+        raise AssertionError("unreachable")  # pragma: no cover
+    strata = _strata(rules, problems)
+    problems.raise_if_any()
+    layout = _layout(rules, strata, problems)
+    meta = _meta(parsed.policy)
+    return Compiled(
+        meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed, "source": data}
+    )
+
+
+def _rules(loaded: Any, parsed: Any, problems: Problems) -> list[RuleDef]:
+    """Every rule that reads as a rule, checked on its own; problems go to ``problems``."""
     raw_rules = loaded.value.get("rules") if isinstance(loaded.value, dict) else None
     rules: list[RuleDef] = []
     seen: dict[str, int] = {}
@@ -306,53 +325,15 @@ def compile_policy_file(
             if parsed is not None:
                 problems.add(("rules", i), "bad-structure", "a rule is a mapping", "规则应为映射")
             continue
-        rid = raw.get("id")
-        if isinstance(rid, str):
-            if rid in seen:
-                line = problems.locate(("rules", seen[rid], "id"))[0]
-                problems.add(
-                    ("rules", i, "id"),
-                    "duplicate-rule-id",
-                    f"duplicate rule id '{rid}' (first at line {line})",
-                    f"规则编号 '{rid}' 重复（首次出现在第 {line} 行）",
-                )
-            else:
-                seen[rid] = i
+        _unique_id(raw.get("id"), i, seen, problems)
         if "when" not in raw:
             continue  # the structure check reports the missing key
-
-        def report(path: tuple[Any, ...], code: str, en: str, zh: str, hint: str | None) -> None:
-            problems.add(path, code, en, zh, hint)
-
-        cond = parse_when(raw["when"], ("rules", i, "when"), report)
+        cond = parse_when(raw["when"], ("rules", i, "when"), problems.add)
         if cond is None or parsed is None:
             continue
         model = parsed.rules[i]
         then = _then(raw.get("then"), model.then)
-        if not then.sets_anything():
-            problems.add(
-                ("rules", i, "then"),
-                "no-effect",
-                "the rule changes nothing: set a level, priority, flags, note or routing",
-                "规则没有任何效果：请设置等级、优先级、标记、备注或分派",
-            )
-        f = formula(cond)
-        if not satisfiable(f):
-            problems.add(
-                ("rules", i, "when"),
-                "never-fires",
-                "the rule can never fire: its conditions contradict each other",
-                "该规则永远不会触发：其条件相互矛盾",
-            )
-        for fact in lowering_model_facts(f):
-            problems.add(
-                ("rules", i, "when"),
-                "model-may-lower",
-                f"'{fact}' may only be tested as 'at least' (>=, >, or a band and those above "
-                "it), never negated: the model may raise a decision, never lower one",
-                f"'{fact}' 只能以“至少”的方式判断（>=、> 或某一档及以上），且不能取反："
-                "模型只能提高、不能降低决定",
-            )
+        _check_rule(i, cond, then, problems)
         line, col = problems.locate(("rules", i))
         rules.append(
             RuleDef(
@@ -368,15 +349,54 @@ def compile_policy_file(
                 reads=reads(cond),
             )
         )
-    if parsed is not None:
-        _routing_checks(parsed, problems)
-    if extra_checks is not None and parsed is not None:
-        extra_checks(parsed, rules, problems)
-    if parsed is None or problems.items:
-        problems.raise_if_any()
-        raise AssertionError("unreachable")  # pragma: no cover
-    strata = _strata(rules, problems)
-    problems.raise_if_any()
+    return rules
+
+
+def _unique_id(rid: Any, i: int, seen: dict[str, int], problems: Problems) -> None:
+    if not isinstance(rid, str):
+        return
+    if rid in seen:
+        line = problems.locate(("rules", seen[rid], "id"))[0]
+        problems.add(
+            ("rules", i, "id"),
+            "duplicate-rule-id",
+            f"duplicate rule id '{rid}' (first at line {line})",
+            f"规则编号 '{rid}' 重复（首次出现在第 {line} 行）",
+        )
+    else:
+        seen[rid] = i
+
+
+def _check_rule(i: int, cond: Any, then: Any, problems: Problems) -> None:
+    """A rule that does nothing, can never fire, or lets the model lower a decision."""
+    if not then.sets_anything():
+        problems.add(
+            ("rules", i, "then"),
+            "no-effect",
+            "the rule changes nothing: set a level, priority, flags, note or routing",
+            "规则没有任何效果：请设置等级、优先级、标记、备注或分派",
+        )
+    f = formula(cond)
+    if not satisfiable(f):
+        problems.add(
+            ("rules", i, "when"),
+            "never-fires",
+            "the rule can never fire: its conditions contradict each other",
+            "该规则永远不会触发：其条件相互矛盾",
+        )
+    for fact in lowering_model_facts(f):
+        problems.add(
+            ("rules", i, "when"),
+            "model-may-lower",
+            f"'{fact}' may only be tested as 'at least' (>=, >, or a band and those above "
+            "it), never negated: the model may raise a decision, never lower one",
+            f"'{fact}' 只能以“至少”的方式判断（>=、> 或某一档及以上），且不能取反："
+            "模型只能提高、不能降低决定",
+        )
+
+
+def _layout(rules: list[RuleDef], strata: tuple[int, ...], problems: Problems) -> Any:
+    """The rules compiled for the engine and packed into rulesets within its limits."""
     keys = make_keys(sorted({name for rule in rules for name in rule.reads}))
     compiled_rules = []
     for rule, stratum in zip(rules, strata, strict=True):
@@ -396,13 +416,15 @@ def compile_policy_file(
         for k in range(n_strata)
     ]
     try:
-        layout = pack(compiled_rules, n_strata, stratum_facts, keys)
+        return pack(compiled_rules, n_strata, stratum_facts, keys)
     except CompileError as exc:
         problems.add(("rules",), "too-complex", str(exc), "规则读取的事实过多，规则引擎无法执行")
         problems.raise_if_any()
         raise AssertionError("unreachable") from exc  # pragma: no cover
-    m = parsed.policy
-    meta = Meta(
+
+
+def _meta(m: Any) -> Meta:
+    return Meta(
         id=m.id,
         version=m.version,
         jurisdiction=m.jurisdiction,
@@ -414,7 +436,4 @@ def compile_policy_file(
         instrument_options={
             "lethality_screen": {"version": m.instruments.lethality_screen.version}
         },
-    )
-    return Compiled(
-        meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed, "source": data}
     )
