@@ -4,7 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test bench lint model clean
+.PHONY: demo test test-all bench lint model clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "triage needs Python 3.11 or newer (set PYTHON=...)")'
@@ -17,8 +17,13 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(PY) -m triage demo
 
+# `make test` (CI): everything but the few long runs marked slow, which repeat the
+# same checks at a larger size. `make test-all` runs those too, with more examples.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -m "not slow"
+
+test-all: $(STAMP)
+	HYPOTHESIS_PROFILE=full $(PY) -m pytest -q
 
 bench: $(STAMP)
 	@mkdir -p .benchmarks

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,19 @@ from hypothesis import HealthCheck, settings
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
+# Property tests take their number of examples from the profile, never pinned:
+# "ci" for `make test`, "full" for `make test-all` (HYPOTHESIS_PROFILE=full), "fast"
+# for a quick local run (FAST=1).
 settings.register_profile(
-    "ci", max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "full", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile("fast", max_examples=25, deadline=None)
-settings.load_profile("fast" if os.environ.get("FAST") == "1" else "ci")
+settings.load_profile(
+    "fast" if os.environ.get("FAST") == "1" else os.environ.get("HYPOTHESIS_PROFILE", "ci")
+)
 
 
 def example_reports() -> list[tuple[str, dict[str, object]]]:
@@ -34,3 +43,13 @@ def _minimal_report() -> dict[str, object]:
         "source": "police_110",
         "case_type": "domestic_violence",
     }
+
+
+def default_signals() -> None:
+    """For a child process (``preexec_fn``): the signal handling a user's shell gives it.
+
+    A test run started in the background inherits SIGINT as ignored, and Python keeps
+    an ignored SIGINT ignored; a test that interrupts a child must not depend on that.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)

@@ -22,6 +22,7 @@ from triage._io._output import open_output
 from triage.cli import cli
 from triage.risk import cohort
 
+from .conftest import default_signals
 from .strategies import random_reports
 
 MARK = "ZZSECRETZZ"
@@ -218,6 +219,7 @@ class TestCommand:
             [sys.executable, "-m", "triage", "batch", str(src), "-o", str(out), "--model", "none"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            preexec_fn=default_signals,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # wait until it is writing

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 import triage
 from triage.rules import DEFAULT_POLICY
 
@@ -38,21 +40,22 @@ def _run_threads(n: int, work: Any) -> list[BaseException]:
     return errors
 
 
-def test_sixteen_threads_two_policies_equal_serial() -> None:
+@pytest.mark.parametrize("n", [160, pytest.param(400, marks=pytest.mark.slow)])
+def test_sixteen_threads_two_policies_equal_serial(n: int) -> None:
     pipelines = [triage.Triage(clock=_clock), triage.Triage(ENGLAND, clock=_clock)]
-    reports = random_reports(400, seed=31)
+    reports = random_reports(n, seed=31)
     stream = [(i % 2, r) for i, r in enumerate(reports)]
     serial = [pipelines[p].assess(r).to_json() for p, r in stream]
     results: list[list[str]] = [[] for _ in range(16)]
 
     def work(k: int) -> None:
-        offset = k * 25
+        offset = k * (n // 16)
         order = stream[offset:] + stream[:offset]
         results[k] = [pipelines[p].assess(r).to_json() for p, r in order]
 
     assert _run_threads(16, work) == []
     for k in range(16):
-        offset = k * 25
+        offset = k * (n // 16)
         assert results[k] == serial[offset:] + serial[:offset]
 
 

@@ -109,7 +109,7 @@ def mutated(draw: st.DrawFn) -> bytes:
     return bytes(data)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutated())
 def test_mutated_reports(data: bytes) -> None:
     with within(10):
@@ -119,7 +119,7 @@ def test_mutated_reports(data: bytes) -> None:
         assert MARK not in out.to_json()  # the narrative never enters a decision
 
 
-@settings(max_examples=200, deadline=None)
+@settings(deadline=None)
 @given(data=st.binary(max_size=2000))
 def test_random_bytes(data: bytes) -> None:
     with within(10):
@@ -172,7 +172,7 @@ def test_nasty_reports(data: bytes) -> None:
         assert data.startswith(b"\xef\xbb\xbf")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=mutated())
 def test_command_line_on_mutated_reports(data: bytes) -> None:
     result = CliRunner().invoke(cli, ["assess", "-"], input=data, catch_exceptions=False)

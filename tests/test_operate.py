@@ -26,6 +26,7 @@ from triage._io._output import check_distinct, open_output, resolve_output
 from triage.cli import cli
 from triage.risk.model import _model as m
 
+from .conftest import default_signals
 from .strategies import random_reports
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -41,16 +42,9 @@ def jsonl(path: Path, reports: list[dict[str, Any]]) -> Path:
     return path
 
 
-def _default_signals() -> None:
-    # A test runner may have been started with SIGINT ignored (a background job);
-    # the child must see the signals a user's shell would give it.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
 def triage_process(*args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "triage", *args], preexec_fn=_default_signals, **kwargs
+        [sys.executable, "-m", "triage", *args], preexec_fn=default_signals, **kwargs
     )
 
 
@@ -272,7 +266,6 @@ def _wait_gone(pids: set[int], seconds: float = 20) -> set[int]:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc")
-@pytest.mark.slow
 class TestSignals:
     @pytest.mark.parametrize("jobs", [1, 2])
     def test_sigterm_stops_workers_removes_temporaries_and_exits_143(

@@ -48,7 +48,7 @@ def with_answer(report: dict[str, Any], code: str, answer: str) -> dict[str, Any
     return {**report, "indicators": {**report.get("indicators", {}), code: answer}}
 
 
-@settings(max_examples=120, deadline=None)
+@settings(deadline=None)
 @given(
     report=reports(),
     code=st.sampled_from(INDICATORS.codes),
@@ -62,7 +62,7 @@ def test_a_yes_never_lowers(report: dict[str, Any], code: str, before: str, name
     )
 
 
-@settings(max_examples=120, deadline=None)
+@settings(deadline=None)
 @given(report=reports(), code=st.sampled_from(INDICATORS.codes), name=st.sampled_from(NAMES))
 def test_unknown_is_never_lower_than_no(report: dict[str, Any], code: str, name: str) -> None:
     t = POLICIES[name]
@@ -71,7 +71,7 @@ def test_unknown_is_never_lower_than_no(report: dict[str, Any], code: str, name:
     )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     report=reports(),
     field=st.sampled_from(
@@ -91,7 +91,7 @@ def test_a_higher_count_never_lowers(
     at_least(having(count + 1), having(count))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     report=reports(),
     request=st.sampled_from(["protection_order", "shelter"]),
@@ -108,7 +108,7 @@ def test_asking_for_protection_never_lowers(
     at_least(t.assess({**report, "requests": {**requests, request: True}}), t.assess(base))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(deadline=None)
 @given(report=reports(), name=st.sampled_from(NAMES))
 def test_deterministic_and_round_trips(report: dict[str, Any], name: str) -> None:
     t = POLICIES[name]
@@ -159,7 +159,7 @@ KEYS = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(value=JSON)
 def test_any_json_value_is_a_decision_or_a_report_error(value: Any) -> None:
     try:
@@ -169,7 +169,7 @@ def test_any_json_value_is_a_decision_or_a_report_error(value: Any) -> None:
     assert isinstance(out, Decision)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(report=reports(), key=st.sampled_from(KEYS), value=JSON)
 def test_any_field_with_any_value(report: dict[str, Any], key: str, value: Any) -> None:
     try:

@@ -211,7 +211,7 @@ TRI = st.sampled_from(["no", "unknown", "yes"])
 _RANK = {"no": 0, "unknown": 1, "yes": 2}
 
 
-@settings(max_examples=60, deadline=None)
+@settings(deadline=None)
 @given(report=reports(), code=st.sampled_from(INDICATORS.codes), a=TRI, b=TRI)
 def test_estimate_never_falls_as_an_answer_rises(
     report: dict[str, Any], code: str, a: str, b: str
@@ -237,7 +237,7 @@ _L = {c: i for i, c in enumerate(LEVELS.codes)}
 _P = {c: i for i, c in enumerate(PRIORITIES.codes)}
 
 
-@settings(max_examples=80, deadline=None)
+@settings(deadline=None)
 @given(report=reports())
 def test_the_model_never_lowers_a_decision(report: dict[str, Any]) -> None:
     with_model, without = _WITH.assess(report), _WITHOUT.assess(report)

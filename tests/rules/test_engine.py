@@ -82,17 +82,19 @@ class TestIndependence:
 
 
 class TestThreads:
-    def test_eight_threads_equal_serial(self) -> None:
-        """8 threads x 5,000 mixed reports give exactly the serial decisions."""
+    @pytest.mark.parametrize("n", [400, pytest.param(5000, marks=pytest.mark.slow)])
+    def test_eight_threads_equal_serial(self, n: int) -> None:
+        """8 threads x n mixed reports give exactly the serial decisions."""
         t = triage.Triage(clock=fixed_clock)
-        batch = random_reports(5000, seed=11)
+        batch = random_reports(n, seed=11)
+        step = n // 8
         serial = [t.assess(r).to_json() for r in batch]
         results: list[list[str]] = [[] for _ in range(8)]
         errors: list[BaseException] = []
 
         def work(k: int) -> None:
             try:
-                order = batch[k * 625 :] + batch[: k * 625]  # each thread starts elsewhere
+                order = batch[k * step :] + batch[: k * step]  # each thread starts elsewhere
                 results[k] = [t.assess(r).to_json() for r in order]
             except BaseException as exc:
                 errors.append(exc)
@@ -104,7 +106,7 @@ class TestThreads:
             th.join()
         assert not errors
         for k in range(8):
-            expected = serial[k * 625 :] + serial[: k * 625]
+            expected = serial[k * step :] + serial[: k * step]
             assert results[k] == expected
 
 
@@ -192,8 +194,9 @@ class TestFailures:
 
 
 class TestReload:
-    def test_reloads_stay_flat(self) -> None:
-        """100 reloads with evaluations in between: flat memory, no new threads."""
+    @pytest.mark.parametrize("reloads", [25, pytest.param(100, marks=pytest.mark.slow)])
+    def test_reloads_stay_flat(self, reloads: int) -> None:
+        """Reloads with evaluations in between: flat memory, no new threads."""
         t = triage.Triage()
         batch = random_reports(30, seed=9)
         for r in batch:
@@ -201,7 +204,7 @@ class TestReload:
         gc.collect()
         threads = threading.active_count()
         before = rss_kib()
-        for _ in range(100):
+        for _ in range(reloads):
             t.reload(None)
             for r in batch:
                 t.assess(r)

@@ -11,7 +11,7 @@ import pytest
 from ..conftest import ROOT
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+@pytest.mark.parametrize("seed", [1, *(pytest.param(s, marks=pytest.mark.slow) for s in (2, 3, 4))])
 def test_random_policies_agree_and_never_crash(seed: int) -> None:
     """In a separate process (a crash in C would end it): 15 random policies x 150 reports."""
     proc = subprocess.run(

@@ -223,6 +223,16 @@ class Instrument:
     ) -> InstrumentResult:
         raise NotImplementedError
 
+    def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
+        """The result fields that would change were unanswered item ``number`` answered
+        yes (all else as in ``result``), or None when a yes changes nothing. The gap
+        search asks this instead of scoring the instrument itself."""
+        raise NotImplementedError
+
+    def _answers_of(self, result: Any) -> tuple[Tri, ...]:
+        yes, no = set(result.yes), set(result.no)
+        return tuple("yes" if n in yes else "no" if n in no else "unknown" for n in self._numbers)
+
     def _partition(self, item_answers: tuple[Tri, ...]) -> tuple[tuple[str, ...], ...]:
         numbers = self._numbers
         return (
@@ -272,6 +282,14 @@ class WeightedInstrument(Instrument):
     def _extra(self, level: str, level_max: str) -> dict[str, Any]:
         """Fields an instrument's result adds to the common ones (a hook)."""
         return {}
+
+    def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
+        weight = self._weights(self._answers_of(result))[self._by_number[number]]
+        if weight <= 0:
+            return None
+        score = result.score + weight
+        level = self.level_of(score)
+        return {"score": score, "level": level, **self._extra(level, level)}
 
     def level_of(self, score: int) -> str:
         level = self.cutoffs[0][1]

@@ -111,6 +111,19 @@ class LethalityScreen(Instrument):
     _GROUP_B = tuple(range(3, 11))  # questions 4-11
     _STRANGULATION = 4  # question 5
 
+    def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
+        version = options.get("version", "lap-1")
+        triggers = self._TRIGGERS_1 + ((self._STRANGULATION,) if version == "lap-2.0" else ())
+        yes = {*result.yes, number}
+        trigger_numbers = {self.items[i].number for i in triggers}
+        group_b = sum(1 for i in self._GROUP_B if self.items[i].number in yes)
+        screened = bool(trigger_numbers & yes) or group_b >= 4 or result.screened_in
+        return {
+            "score": result.score + 1,
+            "screened_in": screened,
+            "level": "screened_in" if screened else "not_screened_in",
+        }
+
     def _evaluate(
         self,
         item_answers: tuple[Tri, ...],

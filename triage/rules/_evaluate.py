@@ -107,6 +107,18 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
+def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | None) -> None:
+    """The facts about the decision so far that later strata may read."""
+    derived["decision.level"] = world.level
+    derived["decision.level_max"] = (
+        world.level
+        if level_max is None or _LEVEL_RANK[level_max] < _LEVEL_RANK[world.level]
+        else level_max
+    )
+    derived["decision.priority"] = world.priority
+    derived["flags"] = world.flags
+
+
 class Evaluator:
     """Runs one policy; built once per policy and reused for every report."""
 
@@ -252,82 +264,87 @@ class Evaluator:
         """
         world = World()
         world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
-        derived: dict[str, Any] = {
-            "decision.level": world.level,
-            "decision.level_max": level_max or world.level,
-            "decision.priority": world.priority,
-            "flags": world.flags,
-        }
+        derived: dict[str, Any] = {}
         ctx = FactContext(
             ctx.report, ctx.answers, ctx.intimate, ctx.instruments, ctx.model, derived
         )
         engine = self.policy.engine()
-        rules = self._rules
         last = self._last_level_stratum if level_only else len(self._getters) - 1
-        for stratum, getters in enumerate(self._getters):
-            if stratum > last:
-                break
-            derived["decision.level"] = world.level
-            derived["decision.level_max"] = (
-                world.level
-                if level_max is None or _LEVEL_RANK[level_max] < _LEVEL_RANK[world.level]
-                else level_max
-            )
-            derived["decision.priority"] = world.priority
-            built = None
-            if memo is not None:
-                facts_key = (
-                    self._facts_sig[stratum],
-                    maxed,
-                    ctx.model,
-                    tuple(spec.get(ctx) for spec in self._derived_specs[stratum]),
-                )
-                built = memo.get(facts_key)
-            if built is None:
-                values = {}
-                fact: dict[str, Any] = {CATCH_ALL: 1}
-                for name, fkey, spec, present in getters:
-                    value = spec.get(ctx)
-                    if maxed and value == "unknown" and spec.raises_risk:
-                        value = "yes"
-                    values[name] = value
-                    if value is not MISSING:
-                        fact[fkey] = value
-                    if present is not None:
-                        fact[present] = 0 if value is MISSING else 1
-                built = (values, _encode(fact))
-                if memo is not None:
-                    memo[facts_key] = built
-            values, fact_json = built
-            tables = self._matches[stratum] if MATCH_CACHE else None
-            if tables is None:
-                fired = self._fire(engine, stratum, fact_json, values)
-            else:
-                fired = set()  # a rule may match through several compiled branches
-                for k, table in enumerate(tables):
-                    matched = table.get(fact_json)
-                    if matched is None:
-                        matched = engine.fire_ruleset(stratum, k, fact_json)
-                        if len(table) >= MATCH_CACHE:
-                            table.clear()  # bounded: facts that never repeat start it over
-                        table[fact_json] = matched
-                    fired.update(matched)
+        for stratum in range(last + 1):
+            _decision_so_far(derived, world, level_max)
+            values, fact_json = self._stratum_fact(stratum, ctx, maxed, memo)
             world.values.append(values)
-            effects = self._effects
-            for index in sorted(fired):
-                world.fired.append(index)
-                if record:
-                    self._apply(world, index, rules[index])
-                    continue
-                level_rank, level, priority_rank, priority, flags = effects[index]
-                if level_rank > _LEVEL_RANK[world.rules_level]:
-                    world.rules_level = level
-                if priority_rank > _PRIORITY_RANK[world.priority]:
-                    world.priority = priority
-                if flags:
-                    world.flags.update(flags)
+            for index in sorted(self._matched(engine, stratum, fact_json, values)):
+                self._take(world, index, record)
             world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
         return world
+
+    def _stratum_fact(
+        self, stratum: int, ctx: FactContext, maxed: bool, memo: dict[Any, Any] | None
+    ) -> tuple[dict[str, Any], str]:
+        """The values a stratum's rules read, and the fact the engine is given (JSON)."""
+        facts_key = None
+        if memo is not None:
+            facts_key = (
+                self._facts_sig[stratum],
+                maxed,
+                ctx.model,
+                tuple(spec.get(ctx) for spec in self._derived_specs[stratum]),
+            )
+            built = memo.get(facts_key)
+            if built is not None:
+                return built  # type: ignore[no-any-return]
+        values = {}
+        fact: dict[str, Any] = {CATCH_ALL: 1}
+        for name, fkey, spec, present in self._getters[stratum]:
+            value = spec.get(ctx)
+            if maxed and value == "unknown" and spec.raises_risk:
+                value = "yes"
+            values[name] = value
+            if value is not MISSING:
+                fact[fkey] = value
+            if present is not None:
+                fact[present] = 0 if value is MISSING else 1
+        built = (values, _encode(fact))
+        if memo is not None:
+            memo[facts_key] = built
+        return built
+
+    def _matched(
+        self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]
+    ) -> set[int]:
+        """The rules of a stratum that the fact matches, from the table or the engine."""
+        tables = self._matches[stratum] if MATCH_CACHE else None
+        if tables is None:
+            return self._fire(engine, stratum, fact_json, values)
+        fired: set[int] = set()  # a rule may match through several compiled branches
+        for k, table in enumerate(tables):
+            matched = table.get(fact_json)
+            if matched is None:
+                matched = engine.fire_ruleset(stratum, k, fact_json)
+                if len(table) >= MATCH_CACHE:
+                    table.clear()  # bounded: facts that never repeat start it over
+                table[fact_json] = matched
+            fired.update(matched)
+        return fired
+
+    def _take(self, world: World, index: int, record: bool) -> None:
+        """Apply a fired rule's effects: levels and priorities only go up, flags add up.
+        With ``record``, also keep what it changed (for the trace)."""
+        level_rank, level, priority_rank, priority, flags = self._effects[index]
+        world.fired.append(index)
+        raised_level = raised_priority = None
+        if level_rank > _LEVEL_RANK[world.rules_level]:
+            raised_level = (world.rules_level, level)
+            world.rules_level = level
+        if priority_rank > _PRIORITY_RANK[world.priority]:
+            raised_priority = (world.priority, priority)
+            world.priority = priority
+        if record:
+            added = tuple(f for f in flags if f not in world.flags)
+            world.changes[index] = (raised_level, raised_priority, added)
+        if flags:
+            world.flags.update(flags)
 
     def rules_fired(self, world: World) -> list[RuleDef]:
         return [self._rules[i] for i in world.fired]
@@ -343,20 +360,6 @@ class Evaluator:
 
     def _fire(self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]) -> set[int]:
         return engine.fire(stratum, fact_json)  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _apply(world: World, index: int, rule: RuleDef) -> None:
-        then = rule.then
-        raised_level = raised_priority = None
-        if then.level and _LEVEL_RANK[then.level] > _LEVEL_RANK[world.rules_level]:
-            raised_level = (world.rules_level, then.level)
-            world.rules_level = then.level
-        if then.priority and _PRIORITY_RANK[then.priority] > _PRIORITY_RANK[world.priority]:
-            raised_priority = (world.priority, then.priority)
-            world.priority = then.priority
-        added = tuple(f for f in then.flags if f not in world.flags)
-        world.flags.update(then.flags)
-        world.changes[index] = (raised_level, raised_priority, added)
 
     # -- explaining ---------------------------------------------------------------------
 
@@ -395,31 +398,12 @@ class Evaluator:
 
     def _flip_instrument(self, iid: str, result: Any, number: str) -> dict[str, Any] | None:
         """The instrument's facts had one more unanswered item been answered yes."""
-        instrument = INSTRUMENTS[iid]
-        item = instrument.item(number)
-        base = f"instruments.{iid}"
-        if iid == "lethality_screen":
-            yes = {*result.yes, number}
-            version = self.policy.meta.instrument_options.get(iid, {}).get("version", "lap-1")
-            triggers = {"1", "2", "3"} | ({"5"} if version == "lap-2.0" else set())
-            group_b = sum(1 for n in yes if n not in {"1", "2", "3"})
-            screened = bool(triggers & yes) or group_b >= 4 or result.screened_in
-            return {
-                f"{base}.score": result.score + 1,
-                f"{base}.screened_in": screened,
-                f"{base}.level": "screened_in" if screened else "not_screened_in",
-            }
-        weight = item.weight
-        if iid == "danger_assessment" and number == "3" and "3a" in result.yes:
-            weight = 0  # "never lived together" voids item 3
-        if weight <= 0:
+        options = self.policy.meta.instrument_options.get(iid, {})
+        changed = INSTRUMENTS[iid].if_yes(result, number, **options)
+        if changed is None:
             return None
-        score = result.score + weight
-        level = instrument.level_of(score)  # type: ignore[attr-defined]
-        out = {f"{base}.score": score, f"{base}.level": level}
-        if iid == "odara":
-            out[f"{base}.recidivism_rate"] = instrument.rates[level]  # type: ignore[attr-defined]
-        return out
+        base = f"instruments.{iid}"
+        return {f"{base}.{k}": v for k, v in changed.items() if f"{base}.{k}" in FACTS}
 
     def _candidates(
         self, rule: RuleDef, ctx: FactContext, cache: dict[str, Any]
@@ -458,92 +442,122 @@ class Evaluator:
 
     def gaps(self, actual: World, maxw: World, ctx: FactContext) -> list[dict[str, Any]]:
         """Every unanswered question that could change the decision, most decisive first."""
-        in_actual, in_max = set(actual.fired), set(maxw.fired)
-        lost_flags = actual.flags - maxw.flags
-        derived = {
-            "decision.level": actual.level,
-            "decision.level_max": max(actual.level, maxw.level, key=_LEVEL_RANK.__getitem__),
-            "decision.priority": actual.priority,
-            "flags": actual.flags,
-        }
         now = FactContext(
-            ctx.report, ctx.answers, ctx.intimate, ctx.instruments, ctx.model, derived
+            ctx.report,
+            ctx.answers,
+            ctx.intimate,
+            ctx.instruments,
+            ctx.model,
+            {
+                "decision.level": actual.level,
+                "decision.level_max": max(actual.level, maxw.level, key=_LEVEL_RANK.__getitem__),
+                "decision.priority": actual.priority,
+                "flags": actual.flags,
+            },
         )
-        found: dict[str, dict[Any, Any]] = {}
+        found: dict[str, _Found] = {}
         cache: dict[str, Any] = {}
-        for index in sorted(in_actual ^ in_max):
-            rule = self._rules[index]
-            then = rule.then
-            fired_now = index in in_actual
-            raises = (
-                then.level
-                if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
-                else None
-            )
-            adds = {f for f in then.flags if f not in actual.flags}
-            removes = {f for f in then.flags if f in lost_flags}
-            if not (removes if fired_now else (raises or adds)):
-                continue  # whether this rule fires would change nothing in the decision
-            values = {name: FACTS[name].get(now) for name in rule.reads}
-            pred = self._predicates[index]
-            memo: dict[Any, bool] = {}
-            for name, flips in self._candidates(rule, ctx, cache):
-                alone = memo.get(flips)
-                if alone is None:
-                    alone = memo[flips] = pred({**values, **dict(flips)}) != fired_now
-                entry = found.get(name)
-                if entry is None:
-                    entry = found[name] = {
-                        "rules": set(),
-                        True: [None, set(), set()],
-                        False: [None, set(), set()],
-                    }
-                entry["rules"].add(rule.id)
-                effect = entry[alone]
-                if not fired_now:
-                    if raises and (
-                        effect[0] is None or _LEVEL_RANK[raises] > _LEVEL_RANK[effect[0]]
-                    ):
-                        effect[0] = raises
-                    effect[1] |= adds
-                else:
-                    effect[2] |= removes
-        gaps = []
-        for name, e in found.items():
-            (solo_level, solo_add, solo_remove), (joint_level, joint_add, _) = e[True], e[False]
-            if (
-                joint_level is not None
-                and solo_level is not None
-                and (_LEVEL_RANK[joint_level] <= _LEVEL_RANK[solo_level])
-            ):
-                joint_level = None
-            gaps.append(
-                {
-                    "fact": name,
-                    "alone": bool(solo_level or solo_add or solo_remove),
-                    "could_raise_level_to": solo_level,
-                    "could_add_flags": tuple(sorted(solo_add)),
-                    "could_remove_flags": tuple(sorted(solo_remove)),
-                    "jointly_raise_level_to": joint_level,
-                    "jointly_add_flags": tuple(sorted(joint_add - solo_add)),
-                    "rules": tuple(sorted(e["rules"])),
-                }
-            )
-
-        def rank(level: str | None) -> int:
-            return -1 if level is None else _LEVEL_RANK[level]
-
-        def decisive(g: dict[str, Any]) -> tuple[Any, ...]:
-            return (
-                not g["alone"],
-                -rank(g["could_raise_level_to"]),
-                -len(SAFETY_FLAGS.intersection(g["could_add_flags"])),
-                -len(g["could_add_flags"]) - len(g["could_remove_flags"]),
-                -rank(g["jointly_raise_level_to"]),
-                -len(SAFETY_FLAGS.intersection(g["jointly_add_flags"])),
-                -len(g["rules"]),
-                g["fact"],
-            )
-
-        gaps.sort(key=decisive)
+        for index in sorted(set(actual.fired) ^ set(maxw.fired)):
+            self._gaps_of_rule(index, actual, maxw, ctx, now, found, cache)
+        gaps = [entry.as_gap(name) for name, entry in found.items()]
+        gaps.sort(key=_decisive)
         return gaps
+
+    def _gaps_of_rule(
+        self,
+        index: int,
+        actual: World,
+        maxw: World,
+        ctx: FactContext,
+        now: FactContext,
+        found: dict[str, _Found],
+        cache: dict[str, Any],
+    ) -> None:
+        """What answering each unknown this rule reads would do, alone or with others."""
+        rule = self._rules[index]
+        then = rule.then
+        fired_now = index in actual.fired
+        raises = (
+            then.level
+            if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
+            else None
+        )
+        adds = {f for f in then.flags if f not in actual.flags}
+        removes = {f for f in then.flags if f in actual.flags - maxw.flags}
+        if not (removes if fired_now else (raises or adds)):
+            return  # whether this rule fires would change nothing in the decision
+        values = {name: FACTS[name].get(now) for name in rule.reads}
+        pred = self._predicates[index]
+        memo: dict[Any, bool] = {}
+        for name, flips in self._candidates(rule, ctx, cache):
+            alone = memo.get(flips)
+            if alone is None:
+                alone = memo[flips] = pred({**values, **dict(flips)}) != fired_now
+            entry = found.setdefault(name, _Found())
+            entry.rules.add(rule.id)
+            effect = entry.alone if alone else entry.jointly
+            if fired_now:
+                effect.removes |= removes
+            else:
+                effect.raise_to(raises)
+                effect.adds |= adds
+
+
+@dataclass
+class _Effect:
+    """What answering yes could do: raise the level, add flags, remove flags."""
+
+    level: str | None = None
+    adds: set[str] = field(default_factory=set)
+    removes: set[str] = field(default_factory=set)
+
+    def raise_to(self, level: str | None) -> None:
+        if level and (self.level is None or _LEVEL_RANK[level] > _LEVEL_RANK[self.level]):
+            self.level = level
+
+
+@dataclass
+class _Found:
+    """One unanswered question: its effect alone, its effect only with others, the rules."""
+
+    rules: set[str] = field(default_factory=set)
+    alone: _Effect = field(default_factory=_Effect)
+    jointly: _Effect = field(default_factory=_Effect)
+
+    def as_gap(self, fact: str) -> dict[str, Any]:
+        solo, joint = self.alone, self.jointly
+        joint_level = joint.level
+        if (
+            joint_level is not None
+            and solo.level is not None
+            and _LEVEL_RANK[joint_level] <= _LEVEL_RANK[solo.level]
+        ):
+            joint_level = None  # no more than it does alone
+        return {
+            "fact": fact,
+            "alone": bool(solo.level or solo.adds or solo.removes),
+            "could_raise_level_to": solo.level,
+            "could_add_flags": tuple(sorted(solo.adds)),
+            "could_remove_flags": tuple(sorted(solo.removes)),
+            "jointly_raise_level_to": joint_level,
+            "jointly_add_flags": tuple(sorted(joint.adds - solo.adds)),
+            "rules": tuple(sorted(self.rules)),
+        }
+
+
+def _rank(level: str | None) -> int:
+    return -1 if level is None else _LEVEL_RANK[level]
+
+
+def _decisive(g: dict[str, Any]) -> tuple[Any, ...]:
+    """Most decisive first: alone before jointly, then by level, safety flags, flags, rules."""
+    return (
+        not g["alone"],
+        -_rank(g["could_raise_level_to"]),
+        -len(SAFETY_FLAGS.intersection(g["could_add_flags"])),
+        -len(g["could_add_flags"]) - len(g["could_remove_flags"]),
+        -_rank(g["jointly_raise_level_to"]),
+        -len(SAFETY_FLAGS.intersection(g["jointly_add_flags"])),
+        -len(g["rules"]),
+        g["fact"],
+    )
