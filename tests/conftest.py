@@ -17,7 +17,7 @@ EXAMPLES = ROOT / "examples"
 # "ci" for `make test`, "full" for `make test-all` (HYPOTHESIS_PROFILE=full), "fast"
 # for a quick local run (FAST=1).
 settings.register_profile(
-    "ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 settings.register_profile(
     "full", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow]

@@ -82,7 +82,7 @@ class TestIndependence:
 
 
 class TestThreads:
-    @pytest.mark.parametrize("n", [400, pytest.param(5000, marks=pytest.mark.slow)])
+    @pytest.mark.parametrize("n", [200, pytest.param(5000, marks=pytest.mark.slow)])
     def test_eight_threads_equal_serial(self, n: int) -> None:
         """8 threads x n mixed reports give exactly the serial decisions."""
         t = triage.Triage(clock=fixed_clock)

@@ -216,134 +216,139 @@ def _names(values: Iterable[str]) -> str:
 
 def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
     """Decide the fixture's report and compare with what it expects."""
-    policy = triage.policy
-    config = policy.routing
     result = CaseResult(fixture.path, "pass", fixture.description, report_id=fixture.report.id)
     if fixture.todo:
         result.status = "skip"
         return result
-    # References the policy cannot know are problems with the fixture, not failures.
-    known_rules = [r.id for r in policy.rules]
-    departments = list(config.departments)
-    problems: list[Problem] = []
-
-    def unknown(kind: str, code: str, where: tuple[Any, ...], known: list[str]) -> None:
-        line = fixture.line_of(*where)
-        problems.append(
-            Problem(
-                fixture.path,
-                f"unknown-{kind}",
-                f"未知的{ {'rule': '规则', 'department': '部门'}[kind] } '{code}'",
-                f"unknown {kind} '{code}'",
-                line=line,
-                suggestion=suggest(code, known),
-            )
-        )
-
-    e = fixture.expect
-    for i, rid in enumerate(e.rules_fired):
-        if rid not in known_rules:
-            unknown("rule", rid, ("expect", "rules_fired", i), known_rules)
-    for i, rid in enumerate(e.rules_not_fired):
-        if rid not in known_rules:
-            unknown("rule", rid, ("expect", "rules_not_fired", i), known_rules)
-    dept_refs: list[tuple[str, tuple[Any, ...]]] = [(e.lead, ("expect", "lead"))] if e.lead else []
-    dept_refs += [(d, ("expect", "co_handlers", i)) for i, d in enumerate(e.co_handlers)]
-    dept_refs += [(t.department, ("expect", "tasks", i)) for i, t in enumerate(e.tasks)]
-    for code, where in dept_refs:
-        if code not in departments:
-            unknown("department", code, where, departments)
+    problems = _unknown_references(fixture, triage.policy)
     if problems:
         result.status = "error"
         result.problems = tuple(problems)
         return result
-
     decision = triage.assess(fixture.report)
     result.fired = tuple(entry.rule for entry in decision.trace)
+    compare = _Comparison(fixture, result.mismatches)
+    e = fixture.expect
+    compare.scalars(e, decision)
+    compare.members("flags", "flags_absent", e.flags, e.flags_absent, decision.flags)
     plan = decision.routing
-    out = result.mismatches
+    if plan is not None:
+        compare.routing(e, plan, triage.policy.routing, decision.reported_at)
+    compare.members(
+        "rules_fired", "rules_not_fired", e.rules_fired, e.rules_not_fired, result.fired
+    )
+    if result.mismatches:
+        result.status = "fail"
+    return result
 
-    def miss(what: str, expected: str, actual: str, *where: Any) -> None:
-        out.append(Mismatch(what, expected, actual, fixture.line_of("expect", *where)))
+
+def _unknown_references(fixture: Fixture, policy: Any) -> list[Problem]:
+    """Rules and departments the policy does not have: a fault of the fixture, not a
+    failure of the policy."""
+    known_rules = [r.id for r in policy.rules]
+    departments = list(policy.routing.departments)
+    e = fixture.expect
+    refs: list[tuple[str, str, tuple[Any, ...], list[str]]] = [
+        ("rule", rid, ("expect", "rules_fired", i), known_rules)
+        for i, rid in enumerate(e.rules_fired)
+    ]
+    refs += [
+        ("rule", rid, ("expect", "rules_not_fired", i), known_rules)
+        for i, rid in enumerate(e.rules_not_fired)
+    ]
+    if e.lead:
+        refs.append(("department", e.lead, ("expect", "lead"), departments))
+    refs += [
+        ("department", d, ("expect", "co_handlers", i), departments)
+        for i, d in enumerate(e.co_handlers)
+    ]
+    refs += [
+        ("department", t.department, ("expect", "tasks", i), departments)
+        for i, t in enumerate(e.tasks)
+    ]
+    return [
+        Problem(
+            fixture.path,
+            f"unknown-{kind}",
+            f"未知的{ {'rule': '规则', 'department': '部门'}[kind] } '{code}'",
+            f"unknown {kind} '{code}'",
+            line=fixture.line_of(*where),
+            suggestion=suggest(code, known),
+        )
+        for kind, code, where, known in refs
+        if code not in known
+    ]
+
+
+class _Comparison:
+    """Expected against actual, one comparator per kind of expectation; each mismatch
+    is recorded with the line of the expectation in the fixture."""
+
+    def __init__(self, fixture: Fixture, out: list[Mismatch]) -> None:
+        self.fixture, self.out = fixture, out
+
+    def miss(self, what: str, expected: str, actual: str, *where: Any) -> None:
+        self.out.append(Mismatch(what, expected, actual, self.fixture.line_of("expect", *where)))
+
+    def scalars(self, e: Any, decision: Any) -> None:
+        for key in ("status", "risk_level", "risk_level_max", "priority"):
+            want, got = getattr(e, key), getattr(decision, key)
+            if want and want != got:
+                self.miss(key, want, got, key)
 
     def members(
-        key: str, absent_key: str, wanted: Iterable[str], unwanted: Iterable[str], have: Any
+        self, key: str, absent_key: str, wanted: Iterable[str], unwanted: Iterable[str], have: Any
     ) -> None:
         """Every ``wanted`` code is in ``have`` and no ``unwanted`` one is."""
         lacking = [c for c in wanted if c not in have]
         if lacking:
-            miss(key, "includes " + _names(lacking), _names(have), key)
+            self.miss(key, "includes " + _names(lacking), _names(have), key)
         extra = [c for c in unwanted if c in have]
         if extra:
-            miss(absent_key, "lacks " + _names(extra), _names(have), absent_key)
+            self.miss(absent_key, "lacks " + _names(extra), _names(have), absent_key)
 
-    if e.status and e.status != decision.status:
-        miss("status", e.status, decision.status, "status")
-    if e.risk_level and e.risk_level != decision.risk_level:
-        miss("risk_level", e.risk_level, decision.risk_level, "risk_level")
-    if e.risk_level_max and e.risk_level_max != decision.risk_level_max:
-        miss("risk_level_max", e.risk_level_max, decision.risk_level_max, "risk_level_max")
-    if e.priority and e.priority != decision.priority:
-        miss("priority", e.priority, decision.priority, "priority")
-    members("flags", "flags_absent", e.flags, e.flags_absent, decision.flags)
-    if plan is not None:
+    def routing(self, e: Any, plan: Any, config: Any, reported_at: Any) -> None:
         if e.lead and e.lead != plan.lead:
-            miss("lead", e.lead, plan.lead, "lead")
-        members(
-            "co_handlers",
-            "co_handlers_absent",
-            e.co_handlers,
-            e.co_handlers_absent,
+            self.miss("lead", e.lead, plan.lead, "lead")
+        self.members(
+            "co_handlers", "co_handlers_absent", e.co_handlers, e.co_handlers_absent,
             plan.co_handlers,
-        )
+        )  # fmt: skip
         tasks = {(t.department, t.action): t for t in plan.tasks}
         for i, want in enumerate(e.tasks):
-            got = tasks.get((want.department, want.action))
-            label = f"task {want.department}/{want.action}"
-            if got is None:
-                miss(
-                    label,
-                    "present" + (f", due {want.due}" if want.due else ""),
-                    "absent",
-                    "tasks",
-                    i,
+            self.task(i, want, tasks.get((want.department, want.action)), config, reported_at)
+        for i, ref in enumerate(e.tasks_absent):
+            if (ref.department, ref.action) in tasks:
+                self.miss(
+                    f"task {ref.department}/{ref.action}", "absent", "present", "tasks_absent", i
                 )
-                continue
-            if want.due is not None:
-                expected = config.calendar.add(decision.reported_at, want.due, want.working_days)
-                if expected.astimezone(UTC) != got.due.astimezone(UTC):
-                    miss(
-                        label,
-                        f"due {expected.isoformat()} ({want.due})",
-                        f"due {got.due.isoformat()}",
-                        "tasks",
-                        i,
-                    )
-            if want.due_at is not None and want.due_at.astimezone(UTC) != got.due.astimezone(UTC):
-                miss(
+        withheld = {(w.department, w.action) for w in plan.withheld}
+        for i, ref in enumerate(e.withheld):
+            if (ref.department, ref.action) not in withheld:
+                label = f"withheld {ref.department}/{ref.action}"
+                self.miss(label, "withheld", "not withheld", "withheld", i)
+
+    def task(self, i: int, want: Any, got: Any, config: Any, reported_at: Any) -> None:
+        """One expected task: present, and due when expected (relative or absolute)."""
+        label = f"task {want.department}/{want.action}"
+        if got is None:
+            expected = "present" + (f", due {want.due}" if want.due else "")
+            self.miss(label, expected, "absent", "tasks", i)
+            return
+        if want.due is not None:
+            expected_due = config.calendar.add(reported_at, want.due, want.working_days)
+            if expected_due.astimezone(UTC) != got.due.astimezone(UTC):
+                self.miss(
                     label,
-                    f"due {want.due_at.isoformat()}",
+                    f"due {expected_due.isoformat()} ({want.due})",
                     f"due {got.due.isoformat()}",
                     "tasks",
                     i,
                 )
-        for i, ref in enumerate(e.tasks_absent):
-            if (ref.department, ref.action) in tasks:
-                miss(f"task {ref.department}/{ref.action}", "absent", "present", "tasks_absent", i)
-        withheld = {(w.department, w.action) for w in plan.withheld}
-        for i, ref in enumerate(e.withheld):
-            if (ref.department, ref.action) not in withheld:
-                miss(
-                    f"withheld {ref.department}/{ref.action}",
-                    "withheld",
-                    "not withheld",
-                    "withheld",
-                    i,
-                )
-    members("rules_fired", "rules_not_fired", e.rules_fired, e.rules_not_fired, result.fired)
-    if out:
-        result.status = "fail"
-    return result
+        if want.due_at is not None and want.due_at.astimezone(UTC) != got.due.astimezone(UTC):
+            self.miss(
+                label, f"due {want.due_at.isoformat()}", f"due {got.due.isoformat()}", "tasks", i
+            )
 
 
 def run_fixtures(triage: Triage, paths: Iterable[str | Path]) -> list[CaseResult]:
