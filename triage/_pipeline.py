@@ -388,23 +388,15 @@ class Triage:
         gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else []
         plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
         return Decision(
-            report_id=valid.id,
-            reported_at=valid.reported_at,
-            source=valid.source,
-            case_type=valid.case_type,
-            decided_at=self._clock(),
-            library_version=__version__,
+            **self._header(valid, run.answers, run.instruments, ref),
             risk_level=world.level,
             risk_level_max=run.level_max,
             rules_level=world.rules_level,
             priority=world.priority,
             flags=tuple(sorted(world.flags)),
-            instruments=run.instruments,
-            derived_indicators=run.answers.derived,
             trace=trace,
             information_gaps=gaps,
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
-            policy=ref,
             model=model_ref,
             routing=plan,
         )
@@ -468,23 +460,31 @@ class Triage:
         """A decision for manual review when the engine failed: P1, never dropped."""
         level = _escalated_level(judgement)
         return Decision(
-            report_id=valid.id,
-            reported_at=valid.reported_at,
-            source=valid.source,
-            case_type=valid.case_type,
-            decided_at=self._clock(),
-            library_version=__version__,
+            **self._header(valid, answers, instruments, ref),
             status="engine_error",
             risk_level=level,
             risk_level_max="extreme",
             rules_level=level,
             priority="P1",
             flags=(),
-            instruments=instruments,
-            derived_indicators=answers.derived,
-            policy=ref,
             routing=fallback_plan(policy, valid, level),
         )
+
+    def _header(
+        self, valid: Report, answers: Answers, instruments: dict[str, Any], ref: PolicyRef
+    ) -> dict[str, Any]:
+        """What every decision says about its report and its provenance."""
+        return {
+            "report_id": valid.id,
+            "reported_at": valid.reported_at,
+            "source": valid.source,
+            "case_type": valid.case_type,
+            "decided_at": self._clock(),
+            "library_version": __version__,
+            "instruments": instruments,
+            "derived_indicators": answers.derived,
+            "policy": ref,
+        }
 
 
 # `assess` keeps the pipelines it built, keyed by the policy file's sha256, so calling it

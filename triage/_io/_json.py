@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .._errors import Problem, ReportError
+from ._read import read_limited
 
 __all__ = [
     "MAX_DEPTH",
@@ -140,32 +141,8 @@ def _problem(
 
 
 def read_bounded(source: str | Path | IO[bytes], limit: int = MAX_REPORT_BYTES) -> bytes:
-    """Read at most ``limit`` bytes; a longer input is refused without reading it all."""
-    where = str(source) if isinstance(source, str | Path) else "<stdin>"
-    try:
-        if isinstance(source, str | Path):
-            with open(source, "rb") as fh:
-                data = fh.read(limit + 1)
-        else:
-            data = source.read(limit + 1)
-    except FileNotFoundError:
-        raise _problem(where, "not-found", "file not found", "找不到文件") from None
-    except IsADirectoryError:
-        raise _problem(
-            where, "not-a-file", "is a directory, not a file", "是目录而不是文件"
-        ) from None
-    except OSError:
-        raise _problem(where, "unreadable", "file cannot be read", "无法读取文件") from None
-    if not isinstance(data, bytes):
-        raise _problem(where, "not-bytes", "input must be bytes", "输入必须是字节流")
-    if len(data) > limit:
-        raise _problem(
-            where,
-            "too-large",
-            f"larger than the limit of {limit} bytes",
-            f"超过 {limit} 字节的上限",
-        )
-    return data
+    """A report file or stream, at most ``limit`` bytes (see `read_limited`)."""
+    return read_limited(source, limit, ReportError)
 
 
 def parse_json(

@@ -137,4 +137,5 @@ def cohort(n: int, seed: int, output: str, outcomes: str | None) -> None:
     """
     check_distinct({"--output": output, "--outcomes": outcomes})
     synthetic.write_jsonl(synthetic.generate(n, seed), output, outcomes, inline=False)
-    _err(f"{n} synthetic reports (seed {seed}); {synthetic.SYNTHETIC_NOTICE}")
+    _err(f"{n} synthetic reports (seed {seed}). {synthetic.SYNTHETIC_NOTICE}")
+    _err(synthetic.SYNTHETIC_NOTICE_ZH)

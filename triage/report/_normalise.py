@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict
 from ..vocab import INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
 from ._model import Report
 
-__all__ = ["Answers", "Derivation", "normalise"]
+__all__ = ["Answers", "Derivation", "normalise", "tri"]
 
 _CLOSURE = implied_closure()
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
@@ -36,6 +36,11 @@ class Answers:
     fields: dict[str, str]  # structured-field items -> yes/no/unknown
     derived: tuple[Derivation, ...]
     intimate: str  # yes/no/unknown: is the abuser a current or former intimate partner
+
+
+def tri(value: bool | None) -> str:
+    """A report's true/false/not given as the answer yes/no/unknown."""
+    return "unknown" if value is None else "yes" if value else "no"
 
 
 def _tri_count(count: int | None, more_than: int) -> str:

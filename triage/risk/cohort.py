@@ -45,12 +45,13 @@ import numpy as np
 from .._errors import ReportError, UsageError
 from .._io._json import iter_text_lines, parse_json
 from .._io._output import check_distinct, open_output
-from ..vocab import INDICATORS, SOURCES, implied_closure
+from ..vocab import INDICATORS, implied_closure
 
 __all__ = [
     "CONTEXT",
     "FACTORS",
     "SYNTHETIC_NOTICE",
+    "SYNTHETIC_NOTICE_ZH",
     "Cohort",
     "Factor",
     "generate",
@@ -583,9 +584,3 @@ def _lines(items: Iterable[tuple[int, bytes | None]]) -> Iterator[tuple[int, byt
         if line is not None and not line.strip():
             continue
         yield number, line
-
-
-def source_shares() -> dict[str, float]:
-    """The channel shares, normalised (for tests and the model card)."""
-    total = sum(CONTEXT["source"].values())
-    return {k: v / total for k, v in CONTEXT["source"].items() if k in SOURCES.codes}

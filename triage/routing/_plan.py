@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
+from ..report._normalise import tri
 
 if TYPE_CHECKING:
     from ..report._model import Report
@@ -24,12 +25,8 @@ def _days(config: RoutingConfig, anchor: datetime, duration: str) -> datetime:
     return config.calendar.add(anchor, duration, config.working_days and duration.endswith("d"))
 
 
-def _tri(value: bool | None) -> str:
-    return "unknown" if value is None else "yes" if value else "no"
-
-
 def _consent(report: Report) -> str:
-    return _tri(report.consent.share_with_agencies)
+    return tri(report.consent.share_with_agencies)
 
 
 # A task request: (department, the rule's task, the rule).
@@ -69,7 +66,7 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
             "reassess_by": reassess_by,
             "timezone": config.timezone,
             "consent_to_share": consent,
-            "consent_to_referral": _tri(report.consent.referral),
+            "consent_to_referral": tri(report.consent.referral),
             "labels": _labels(config, lead, co_handlers, tasks, withheld),
             **_holiday_fields(
                 config,

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..report._normalise import tri
 from ..risk import INSTRUMENTS
 from ..vocab import (
     CASE_TYPES,
@@ -93,8 +94,8 @@ def _answer(code: str) -> Getter:
     return lambda c: c.answers[code]
 
 
-def _victim_tri(name: str) -> Getter:
-    return lambda c: _tri(getattr(c.report.victim, name))
+def _victimtri(name: str) -> Getter:
+    return lambda c: tri(getattr(c.report.victim, name))
 
 
 def _history(name: str) -> Getter:
@@ -102,11 +103,11 @@ def _history(name: str) -> Getter:
 
 
 def _request(name: str) -> Getter:
-    return lambda c: _tri(getattr(c.report.requests, name))
+    return lambda c: tri(getattr(c.report.requests, name))
 
 
 def _consent(name: str) -> Getter:
-    return lambda c: _tri(getattr(c.report.consent, name))
+    return lambda c: tri(getattr(c.report.consent, name))
 
 
 def _instrument(iid: str, attribute: str) -> Getter:
@@ -136,10 +137,6 @@ def _flag(code: str) -> Getter:
 def _could_rise(c: FactContext) -> Any:
     assert c.derived is not None, "derived facts are read only while a policy runs"
     return c.derived["decision.level_max"] != c.derived["decision.level"]
-
-
-def _tri(value: bool | None) -> str:
-    return "unknown" if value is None else "yes" if value else "no"
 
 
 def _opt(value: Any) -> Any:
@@ -237,7 +234,7 @@ def _build() -> dict[str, Fact]:
             Fact(
                 f"victim.{name}",
                 "tri",
-                _victim_tri(name),
+                _victimtri(name),
                 zh,
                 en,
                 raises_risk=True,
@@ -302,7 +299,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "children.minors_exposed",
             "tri",
-            lambda c: _tri(c.report.children.minors_exposed),
+            lambda c: tri(c.report.children.minors_exposed),
             "未成年子女目睹或卷入",
             "minors exposed",
             raises_risk=True,
@@ -380,7 +377,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "professional_judgement.believes_lethal",
             "tri",
-            lambda c: _tri(
+            lambda c: tri(
                 c.report.professional_judgement.believes_lethal
                 if c.report.professional_judgement
                 else None

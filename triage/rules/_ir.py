@@ -74,7 +74,6 @@ class Task:
     after: str | None = None  # another task's action this deadline counts from
     basis: str | None = None
     working_days: bool | None = None  # None: the policy's default
-    needs_consent: bool = True  # a co-handler task that needs consent unless a duty overrides
 
 
 @dataclass(frozen=True, slots=True)

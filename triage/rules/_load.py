@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
 from .._errors import Problem, RuleFileError
+from .._io._read import read_limited
 from .._suggest import suggest
 from ..report._problems import translate
 from ..vocab import DEPARTMENTS
@@ -60,39 +62,10 @@ class Problems:
 def read_source(source: str | Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
     """The bytes of a policy file and a name for messages; refuses oversized files unread."""
     if isinstance(source, bytes):
+        if len(source) > max_bytes:
+            return read_limited(io.BytesIO(source), max_bytes, RuleFileError, "<policy>"), ""
         return source, "<policy>"
-    path = Path(source)
-    where = str(source)
-    try:
-        with path.open("rb") as fh:
-            data = fh.read(max_bytes + 1)
-    except FileNotFoundError:
-        raise RuleFileError(
-            f"{where}: not found", (Problem(where, "not-found", "找不到文件", "file not found"),)
-        ) from None
-    except IsADirectoryError:
-        raise RuleFileError(
-            f"{where}: is a directory",
-            (Problem(where, "not-a-file", "是目录而不是文件", "is a directory, not a file"),),
-        ) from None
-    except OSError:
-        raise RuleFileError(
-            f"{where}: unreadable",
-            (Problem(where, "unreadable", "无法读取文件", "file cannot be read"),),
-        ) from None
-    if len(data) > max_bytes:
-        raise RuleFileError(
-            f"{where}: too large",
-            (
-                Problem(
-                    where,
-                    "file-too-large",
-                    f"超过 {max_bytes} 字节",
-                    f"larger than {max_bytes} bytes",
-                ),
-            ),
-        )
-    return data, where
+    return read_limited(source, max_bytes, RuleFileError), str(source)
 
 
 class Compiled:

@@ -26,7 +26,6 @@ class Policy:
     """
 
     def __init__(self, compiled: Compiled) -> None:
-        self._compiled = compiled
         self.meta: Meta = compiled.meta
         self.rules: tuple[RuleDef, ...] = compiled.rules
         self.strata: tuple[int, ...] = compiled.strata

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..._errors import ModelError, ReportError, UsageError
 from ..._io._output import open_output, write_output
+from ..._io._read import read_limited
 from ..._version import __version__
 from ...report._model import Report
 from ...report._normalise import Answers, normalise
@@ -562,13 +563,7 @@ def load(path: str | Path, sha256: str | None = None) -> RiskModel:
 
     ``sha256`` pins the exact file: any other bytes are refused.
     """
-    p = Path(path)
-    try:
-        with p.open("rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        raise ModelError(f"{p}: cannot be read") from None
-    return loads(data, sha256=sha256, where=str(p))
+    return loads(read_limited(path, MAX_BYTES, ModelError), sha256=sha256, where=str(path))
 
 
 def loads(data: bytes, sha256: str | None = None, where: str = "<model>") -> RiskModel:
