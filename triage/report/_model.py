@@ -120,7 +120,7 @@ _NAIVE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[
 
 
 def _date_time(value: object) -> datetime:
-    # Error types are pydantic's own, so _report_errors words them like the rest.
+    # Error types are pydantic's own, so report._problems words them like the rest.
     if isinstance(value, datetime):  # from Python callers; JSON has no date type
         if value.utcoffset() is None:
             raise PydanticCustomError("timezone_aware", "no UTC offset")

@@ -3,7 +3,7 @@
 The model is a second opinion. Rules read its output as facts
 (``model.probability``, ``model.band``) and can only raise a decision with it.
 It is constrained never to read an unanswered question as lower risk than a
-no, nor a yes as lower risk than a no (see `triage.risk._features`).
+no, nor a yes as lower risk than a no (see `triage.risk.model._features`).
 
 Two kinds of model compete by cross-validated log loss, both calibrated with a
 Platt curve on out-of-fold scores: a monotone logistic regression and
@@ -552,7 +552,7 @@ def save(model: RiskModel, path: str | Path) -> str:
     """Write the model (skops, canonical bytes) and return its sha256.
 
     A regular file is written to a temporary name and renamed, so a reader never
-    sees a partial model (see `triage._output` for links, devices and FIFOs).
+    sees a partial model (see `triage._io._output` for links, devices and FIFOs).
     """
     write_output(path, model.to_bytes())
     return model.sha256
