@@ -1,0 +1,171 @@
+"""Every sentence the explanations use, in Chinese and English, in one place.
+
+A message is a pair of templates (zh, en) filled with `str.format`; `say` picks the
+language and fills it. Punctuation differs between the languages too (`、` and `, `,
+full-width brackets), so it is in the catalogue as well. Adding a language means
+adding one column here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .._lang import check_lang
+
+__all__ = ["MESSAGES", "say"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # punctuation
+    "sep": ("、", ", "),
+    "semi": ("；", "; "),
+    "colon": ("：", ": "),
+    "comma": ("，", ", "),
+    "paren": ("（{}）", " ({})"),
+    # headings
+    "report": ("报告", "Report"),
+    "level": ("风险等级", "Risk level"),
+    "priority": ("优先级", "Priority"),
+    "flags": ("处置标记", "Flags"),
+    "none": ("无", "none"),
+    "instruments": ("评估工具", "Instruments"),
+    "rules": ("触发的规则", "Rules that fired"),
+    "because": ("因为", "because"),
+    "result": ("结果", "so"),
+    "gaps": ("信息缺失（最关键的在前）", "Information gaps (most decisive first)"),
+    "policy": ("策略", "Policy"),
+    "library": ("库版本", "library version"),
+    "derived": ("推定的回答", "Derived answers"),
+    "engine_error": (
+        "规则引擎故障：未能完成评估，须立即人工复核。",
+        "Rule engine failure: the rules could not be applied; manual review now.",
+    ),
+    # the report and its level
+    "report_line": (
+        "{report} {id}（{source}，{case_type}）",
+        "{report} {id} ({source}, {case_type})",
+    ),
+    "level_could_be": (
+        "（若未知项为“是”可能为{label}）",
+        " (could be {code} if unknown answers were yes)",
+    ),
+    "pj_raised": ("专业判断提高至{label}", "raised to {code} by professional judgement"),
+    "pj_confirmed": ("专业判断为{label}，与规则一致", "professional judgement agrees ({code})"),
+    "pj_lowered": (
+        "依据专业判断并说明理由降至{label}",
+        "lowered to {code} by a reasoned professional judgement",
+    ),
+    "pj_downgrade_refused": (
+        "专业判断为{label}，低于规则结果，未采纳（策略不允许降级或未说明理由）",
+        "professional judgement of {code} is below the rules and was recorded but not applied",
+    ),
+    # values
+    "not_given": ("未提供", "not given"),
+    "true": ("是", "true"),
+    "false": ("否", "false"),
+    # what a rule did
+    "raised_level": ("风险等级由{a_label}提高到{b_label}", "raised the level from {a} to {b}"),
+    "level_met": ("要求风险等级至少为{label}（已满足）", "asked for at least {code} (already met)"),
+    "raised_priority": ("优先级由{a}提高到{b}", "raised the priority from {a} to {b}"),
+    "added_flags": ("新增标记：{flags}", "added {flags}"),
+    "lead_is": ("牵头部门：{label}", "lead: {label}"),
+    "co_handlers_are": ("协办部门：{labels}", "co-handlers: {labels}"),
+    "note": ("备注：{text}", "note: {text}"),
+    "nothing_new": ("无新变化", "nothing new"),
+    # instruments and the model
+    "score": ("得分 {score}", "score {score}"),
+    "score_range": (
+        "得分 {score}（未回答项全为“是”时最高 {score_max}）",
+        "score {score} (up to {score_max} if every unanswered item were yes)",
+    ),
+    "instrument_level": ("等级 {level}", "level {level}"),
+    "instrument_level_range": (
+        "等级 {level}（最高可能 {level_max}）",
+        "level {level} (could be {level_max})",
+    ),
+    "odara_rate": ("，常模再犯率 {rate:.0%}", ", normative recidivism {rate:.0%}"),
+    "officer_belief": ("（依据评估人员判断）", " (on the officer's belief)"),
+    "outside_population": (
+        "；不适用于此类关系，仅供参考",
+        "; outside its population, for reference",
+    ),
+    "instrument_line": ("  - {title}：{body}", "  - {title}: {body}"),
+    "synthetic": (
+        "（合成数据训练，未经真实人群验证）",
+        " (trained on synthetic data; not validated on real people)",
+    ),
+    "model_span": ("，未知项为“是”时 {p:.2f}", ", {p:.2f} if every unknown were yes"),
+    "model_line": (
+        "  - 统计模型{synthetic}：估计概率 {p:.2f}{span}，档位 {band}；主要因素：{factors}",
+        "  - statistical model{synthetic}: estimate {p:.2f}{span}, band {band}; "
+        "main factors: {factors}",
+    ),
+    "band_low": ("低", "low"),
+    "band_moderate": ("中", "moderate"),
+    "band_high": ("高", "high"),
+    "band_very_high": ("很高", "very high"),
+    "derived_line": (
+        "  - {indicator} = 是，因为 {because}",
+        "  - {indicator} = yes, because {because}",
+    ),
+    # rules and gaps
+    "rule_source": ("（依据：{source}）", " (source: {source})"),
+    "no_rules": ("  （无）", "  (none)"),
+    "raise_to": ("风险等级提高到{label}", "raise the level to {code}"),
+    "add": ("新增{flags}", "add {flags}"),
+    "remove": ("取消{flags}", "remove {flags}"),
+    "yes_alone": ("回答“是”即可{effects}", "a yes alone would {effects}"),
+    "yes_jointly": (
+        "与其他未回答项一起可能{effects}",
+        "with other unanswered items it could {effects}",
+    ),
+    "affects_rules": ("影响规则结果", "affects the rules"),
+    "more_gaps": (
+        "  - ……另有 {n} 项（见决定中的 information_gaps）",
+        "  - ... and {n} more (see information_gaps in the decision)",
+    ),
+    "policy_line": (
+        "{policy}：{id} {version}（{jurisdiction}），sha256 {sha256}；{library} {library_version}",
+        "{policy}: {id} {version} ({jurisdiction}), sha256 {sha256}; {library} {library_version}",
+    ),
+    # routing
+    "rule_n": ("（规则 {rule}）", " (rule {rule})"),
+    "by_default": ("（默认）", " (default)"),
+    "routing_lead": ("分派：牵头部门 {lead}{why}", "Routing: lead {lead}{why}"),
+    "routing_co": ("  协办部门：{labels}", "  co-handlers: {labels}"),
+    "routing_tasks": ("  任务：", "  tasks:"),
+    "task_basis": ("（依据：{basis}）", " (basis: {basis})"),
+    "task_counted": ("，自“{label}”期限起算", ", counted from '{label}'"),
+    "task_override": (
+        "；未经同意，依法定义务办理：{duty}",
+        "; without consent, under a legal duty: {duty}",
+    ),
+    "task_line": (
+        "    - {department}：{action}，期限 {due}{rest}",
+        "    - {department}: {action} by {due}{rest}",
+    ),
+    "past_holidays": (
+        "  注意：部分期限按工作日计算，晚于节假日表的最后日期 {end}；此后每个非周末日都"
+        "计为工作日（期限只会更早）",
+        "  note: some working-day dates fall after the last listed holiday ({end}); "
+        "every weekday was counted there (deadlines can only be earlier)",
+    ),
+    "no_holidays": (
+        "  注意：按工作日计算期限，但政策未列出节假日；每个非周末日都计为工作日",
+        "  note: working days are counted, but the policy lists no holidays; "
+        "every weekday was counted",
+    ),
+    "withheld_action": ("{department}（{action}）", "{department} ({action})"),
+    "withheld": (
+        "  因未获同意且无法定义务而未分派：{items}",
+        "  not referred (no consent and no legal duty): {items}",
+    ),
+    "follow_ups": ("  回访：{dates}", "  follow-up visits: {dates}"),
+    "reassess": ("  复评期限：{date}", "  re-assess by: {date}"),
+}
+
+
+def say(key: str, lang: str, *args: Any, **values: Any) -> str:
+    """The message ``key`` in ``lang``, filled with ``values``."""
+    zh, en = MESSAGES[key]
+    template = zh if check_lang(lang) == "zh" else en
+    return template.format(*args, **values) if args or values else template
