@@ -161,6 +161,106 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "follow_ups": ("  回访：{dates}", "  follow-up visits: {dates}"),
     "reassess": ("  复评期限：{date}", "  re-assess by: {date}"),
+    # the rulebook
+    "rb_policy": ("策略编号", "Policy"),
+    "rb_version": ("版本", "Version"),
+    "rb_jurisdiction": ("辖区", "Jurisdiction"),
+    "rb_effective": ("生效日期", "Effective from"),
+    "rb_timezone": ("时区", "Time zone"),
+    "rb_downgrades": ("允许有理由的降级", "Reasoned downgrades allowed"),
+    "yes": ("是", "yes"),
+    "no": ("否", "no"),
+    "rb_meta_line": ("- **{name}**：{value}", "- **{name}**: {value}"),
+    "rb_how_title": ("## 如何决定", "## How this policy decides"),
+    "rb_how": (
+        "每条规则在条件成立时提出要求：最低风险等级、最低优先级、标记、牵头部门和任务。"
+        "最终风险等级取所有要求中最高者；规则只会提高，不会降低。专业人员的判断可以提高等级，"
+        "但{downgrade}。未回答的问题不视为“否”：系统会另算“若未知项为是”时的最高等级，"
+        "并据此标记信息缺口。同一任务有多个期限时取最早者；未经当事人同意，"
+        "除牵头部门或有法定依据外，不向其他部门分派任务。",
+        "Each rule, when its condition holds, asks for something: a minimum risk level, a "
+        "minimum priority, flags, a lead department, tasks. The risk level is the highest "
+        "asked for; rules only raise, never lower. A professional judgement may raise the "
+        "level, but {downgrade}. An unanswered question is never taken as 'no': the level is "
+        "also worked out as if every unknown answer were 'yes', and the difference is flagged "
+        "as an information gap. When a task is asked for with several deadlines the earliest "
+        "wins; without the person's consent, tasks go only to the lead department, or to "
+        "others where a legal duty is named.",
+    ),
+    "rb_may_lower": ("有书面理由时可以降低", "may lower it when a reason is recorded"),
+    "rb_may_not_lower": ("不能降低", "may not lower it"),
+    "rb_rules_title": ("## 规则", "## Rules"),
+    "rb_when": ("**当** {when}**时**：{effect}", "**When** {when}: {effect}"),
+    "rb_source": ("*依据：{source}*", "*Source: {source}*"),
+    "rb_level": ("风险等级至少为{label}", "the risk level is at least {label}"),
+    "rb_priority": ("优先级至少为{p}（{label}）", "the priority is at least {p} ({label})"),
+    "rb_flags": ("标记：{names}", "flags: {names}"),
+    "rb_lead": (
+        "牵头部门：{label}（优先度 {precedence}）",
+        "lead: {label} (precedence {precedence})",
+    ),
+    "rb_co": ("协办：{names}", "co-handlers: {names}"),
+    "rb_the_lead": ("牵头部门", "the lead"),
+    "rb_after": ("（自“{label}”期限起算）", " after '{label}'"),
+    "rb_task": ("{dept}在{due}内{action}{start}", "{dept}: {action} within {due}{start}"),
+    "rb_duty": ("未经同意亦可办理的法定依据：{duty}", "goes ahead without consent under: {duty}"),
+    "rb_note": ("备注：{text}", "note: {text}"),
+    "rb_end": ("。", "."),
+    "rb_routing_title": ("## 分派与期限", "## Routing and deadlines"),
+    "rb_routing_head": (
+        "| 规则 | 牵头部门 | 部门 | 任务 | 期限 | 依据 |",
+        "| Rule | Lead | Department | Task | Due | Basis |",
+    ),
+    "rb_due_after": ("（自 {after} 起）", " after {after}"),
+    "rb_schedule_title": ("## 回访与复评", "## Follow-up and re-assessment"),
+    "rb_working": ("工作日", "working"),
+    "rb_calendar": ("自然日", "calendar"),
+    "rb_days": (
+        "- 期限按{days}计算，时区 {tz}。",
+        "- Day deadlines count {days} days, time zone {tz}.",
+    ),
+    "rb_follow_ups": (
+        "- 回访：报告后 {durations}。",
+        "- Follow-up visits: {durations} after the report.",
+    ),
+    "rb_reassess": (
+        "- {label}风险：{within} 内复评。",
+        "- {Label} risk: re-assess within {within}.",
+    ),
+    "rb_default_lead": (
+        "- 无规则指定牵头部门时，由{label}牵头。",
+        "- Without a rule naming a lead: {label}.",
+    ),
+    "rb_departments_title": ("## 部门", "## Departments"),
+    "rb_departments_head": ("| 代码 | 名称 |", "| Code | Name |"),
+    "rb_sign_title": ("## 审核签字", "## Review and sign-off"),
+    "rb_sign_text": (
+        "审核人确认已阅读以上全部规则，并核对 SHA-256 与待上线文件一致。",
+        "The reviewers have read every rule above and checked that the SHA-256 matches "
+        "the file to be deployed.",
+    ),
+    "rb_sign_head": ("| 姓名 | 职务 | 日期 | 签字 |", "| Name | Role | Date | Signature |"),
+    # conditions, in words
+    "op_==": ("为", "is"),
+    "op_!=": ("不为", "is not"),
+    "op_<": ("小于", "is below"),
+    "op_<=": ("不大于", "is at most"),
+    "op_>": ("大于", "is above"),
+    "op_>=": ("不小于", "is at least"),
+    "op_in": ("属于", "is one of"),
+    "op_not_in": ("不属于", "is none of"),
+    "cond_given": ("已提供{label}", "{label} is given"),
+    "cond_not_given": ("未提供{label}", "{label} is not given"),
+    "cond_not_bool": ("并非{label}", "not {label}"),
+    "cond_test": ("{label}{op}{value}", "{label} {op} {value}"),
+    "cond_not": ("并非（{inner}）", "not ({inner})"),
+    "cond_every": ("每宗案件", "every case"),
+    "cond_and": ("，且", "; and "),
+    "cond_any": ("以下任一：{items}", "any of: {items}"),
+    "cond_or": ("；或", "; or "),
+    "cond_item": ("（{}）", "({})"),
+    "priority_value": ("{p}（{label}）", "{p} ({label})"),
+    "quoted": ("“{}”", "{}"),
 }
 
 
