@@ -19,11 +19,15 @@ demo: $(STAMP)
 
 # `make test` (CI): everything but the few long runs marked slow, which repeat the
 # same checks at a larger size. `make test-all` runs those too, with more examples.
+# Two test processes: the suite spends much of its time waiting on worker processes
+# and subprocesses it starts, so a second one fills the other core.
+XDIST := -n auto --maxprocesses 2
+
 test: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q -m "not slow" $(XDIST)
 
 test-all: $(STAMP)
-	HYPOTHESIS_PROFILE=full $(PY) -m pytest -q
+	HYPOTHESIS_PROFILE=full $(PY) -m pytest -q $(XDIST)
 
 bench: $(STAMP)
 	@mkdir -p .benchmarks
