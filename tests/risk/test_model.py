@@ -139,11 +139,50 @@ def test_evaluate_metrics_are_consistent(models: dict[str, m.RiskModel]) -> None
     assert at["ppv"] == pytest.approx(tp / flagged.sum())
 
 
-def test_plots(models: dict[str, m.RiskModel], tmp_path: Path) -> None:
+def test_plots(
+    models: dict[str, m.RiskModel], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each plot names n, the model's sha256 and the synthetic notice; the calibration
+    axes hold every point plotted."""
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
     held = cohort.generate(1500, seed=22)
-    written = m.plots(m.evaluate(models["logistic"], held.reports, held.outcomes), tmp_path)
+    evaluation = m.evaluate(models["logistic"], held.reports, held.outcomes)
+    seen: list[Figure] = []
+    real = Figure.savefig
+
+    def keep(self: Figure, *args: Any, **kwargs: Any) -> Any:
+        seen.append(self)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Figure, "savefig", keep)
+    written = m.plots(evaluation, tmp_path, models["logistic"])
     assert [p.name for p in written] == ["roc.png", "calibration.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") for p in written)
+    for figure in seen:
+        words = " ".join(t.get_text() for t in figure.texts)
+        assert "n = 1500" in words and models["logistic"].sha256 in words
+        assert "SYNTHETIC" in words
+    (ax,) = seen[1].axes
+    assert "n = 1500" in ax.get_title()
+    for line in ax.get_lines()[:1]:  # the model's deciles
+        xs, ys = line.get_data()
+        assert max(xs) <= ax.get_xlim()[1] and max(ys) <= ax.get_ylim()[1]
+
+
+def test_subgroups_compared_are_those_the_minimum_admits(models: dict[str, m.RiskModel]) -> None:
+    held = cohort.generate(1500, seed=23)
+    result = m.evaluate(models["logistic"], held.reports, held.outcomes).as_dict()
+    least = result["subgroup_minimum"]
+    for dim, groups in result["subgroups"].items():
+        compared = 0
+        for g in groups.values():
+            big = g["n"] >= least["reports"]
+            both = least["each_outcome"] <= g["positives"] <= g["n"] - least["each_outcome"]
+            assert g["compared"] == (big and both)
+            compared += g["compared"]
+        assert result["gaps"][dim]["groups_compared"] == compared
 
 
 class Smuggled:
