@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import copy
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -85,6 +85,8 @@ def from_schema(node: dict[str, Any], root: dict[str, Any] = SCHEMA) -> st.Searc
 
 def _strings(node: dict[str, Any]) -> st.SearchStrategy[str]:
     low, high = node.get("minLength", 0), node.get("maxLength", 40)
+    if node.get("format") == "date":
+        return st.dates(min_value=date(1000, 1, 1)).map(date.isoformat)
     if node.get("format") == "date-time":
         return st.datetimes(
             min_value=datetime(1900, 1, 1), timezones=st.sampled_from([UTC, CST, EST])
@@ -223,6 +225,11 @@ def test_schema_and_validator_agree_on_changed_reports(report: Any) -> None:
         ({"location": {"street": "xinan:01"}}, True),
         ({"location": {"street": "新安\n"}}, False),
         ({"professional_judgement": {"by": "王社工"}}, True),
+        ({"abuser": {"separated_at": "2025-11-02"}}, True),
+        ({"abuser": {"separated_at": "2025-02-30"}}, False),
+        ({"abuser": {"separated_at": "2025-11-02T10:00:00+08:00"}}, False),
+        ({"abuser": {"separated_at": 20251102}}, False),
+        ({"abuser": {"months_since_separation": 14}}, True),
     ],
 )
 def test_known_disagreements_are_gone(

@@ -301,7 +301,10 @@ class Triage:
         instruments = prepared.instruments(policy.meta.instrument_options)
         model = self.model() if evaluator.reads_model else None
         estimate = prepared.predict(model) if model is not None else None
-        ctx = FactContext(valid, answers.values, answers.intimate, instruments, estimate)
+        ctx = FactContext(
+            valid, answers.values, answers.intimate, instruments, estimate,
+            separated=answers.separated,
+        )  # fmt: skip
         judgement = _judgement(valid)
         run = _Run(
             policy,

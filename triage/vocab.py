@@ -243,6 +243,8 @@ RELATIONSHIPS = Vocabulary(
 INTIMATE_RELATIONSHIPS = frozenset(
     {"spouse", "ex_spouse", "partner", "ex_partner", "dating", "ex_dating"}
 )
+# A former partner: the two have separated, whatever else the report says.
+FORMER_RELATIONSHIPS = frozenset({"ex_spouse", "ex_partner", "ex_dating"})
 
 GENDERS = Vocabulary(
     "gender",

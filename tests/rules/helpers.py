@@ -18,7 +18,10 @@ def context(policy: Policy, report: dict[str, Any]) -> tuple[FactContext, Any]:
     valid = triage.validate_report(report)
     answers = normalise(valid)
     instruments = score_all(valid, answers, policy.meta.instrument_options)
-    return FactContext(valid, answers.values, answers.intimate, instruments), _judgement(valid)
+    ctx = FactContext(
+        valid, answers.values, answers.intimate, instruments, separated=answers.separated
+    )
+    return ctx, _judgement(valid)
 
 
 def both_worlds(evaluator: Evaluator, policy: Policy, report: dict[str, Any]) -> list[World]:

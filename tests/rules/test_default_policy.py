@@ -182,3 +182,65 @@ def test_every_rule_is_bilingual_and_sourced() -> None:
     for rule in T.policy.rules:
         assert rule.description["zh"] and rule.description["en"]
         assert rule.source
+
+
+class TestSeparation:
+    """Separation is a fact about the relationship, not only the past-year question."""
+
+    def answers(self, abuser: dict[str, Any], **indicators: str) -> Any:
+        from triage.report import normalise
+
+        report = triage.validate_report(
+            {
+                "id": "S-1",
+                "reported_at": "2026-04-01T09:30:00+08:00",
+                "source": "police_110",
+                "case_type": "domestic_violence",
+                "abuser": abuser,
+                "indicators": indicators,
+            }
+        )
+        return normalise(report)
+
+    @pytest.mark.parametrize(
+        ("abuser", "indicators", "separated"),
+        [
+            ({"relationship": "ex_spouse"}, {}, "yes"),
+            ({"relationship": "ex_dating"}, {"separation": "no"}, "yes"),
+            ({"relationship": "spouse", "separated_at": "2020-01-01"}, {}, "yes"),
+            ({"relationship": "spouse", "months_since_separation": 30}, {}, "yes"),
+            ({"relationship": "spouse"}, {"separation": "yes"}, "yes"),
+            ({"relationship": "spouse"}, {"separation": "no"}, "no"),
+            ({"relationship": "spouse"}, {}, "unknown"),
+            ({}, {}, "unknown"),
+            ({"relationship": "parent"}, {}, "no"),
+        ],
+    )
+    def test_who_has_separated(
+        self, abuser: dict[str, Any], indicators: dict[str, str], separated: str
+    ) -> None:
+        assert self.answers(abuser, **indicators).separated == separated
+
+    @pytest.mark.parametrize(
+        ("abuser", "derived"),
+        [
+            ({"relationship": "ex_spouse", "separated_at": "2025-05-01"}, True),  # 335 days
+            ({"relationship": "ex_spouse", "separated_at": "2025-03-01"}, False),  # 396 days
+            ({"relationship": "spouse", "months_since_separation": 11}, True),
+            ({"relationship": "spouse", "months_since_separation": 12}, False),
+            ({"relationship": "ex_spouse"}, False),  # separated, but not known when
+        ],
+    )
+    def test_a_dated_separation_within_the_year_answers_the_past_year_question(
+        self, abuser: dict[str, Any], derived: bool
+    ) -> None:
+        answers = self.answers(abuser)
+        assert (answers.values["separation"] == "yes") is derived
+        assert any(d.indicator == "separation" for d in answers.derived) is derived
+
+    def test_a_dated_separation_overrides_a_contradicting_no_and_says_so(self) -> None:
+        answers = self.answers(
+            {"relationship": "ex_spouse", "separated_at": "2026-01-10"}, separation="no"
+        )
+        (derivation,) = [d for d in answers.derived if d.indicator == "separation"]
+        assert (derivation.replaced, derivation.because) == ("no", ("abuser.separated_at",))

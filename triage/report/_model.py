@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
 from pydantic import (
@@ -136,6 +136,36 @@ def _date_time(value: object) -> datetime:
         raise PydanticCustomError("datetime_value", "not a real date and time") from None
 
 
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATE = re.compile(DATE_PATTERN)
+
+
+def _date(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):  # from Python callers
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_type", "not a date text")
+    if not _DATE.fullmatch(value):
+        raise PydanticCustomError("date_parsing", "not a YYYY-MM-DD date")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PydanticCustomError("datetime_value", "not a real date") from None
+
+
+Date = Annotated[
+    date,
+    BeforeValidator(_date),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": DATE_PATTERN,
+            "description": "a date, YYYY-MM-DD",
+        }
+    ),
+]
+
 DateTime = Annotated[
     datetime,
     BeforeValidator(_date_time),
@@ -168,6 +198,14 @@ class Abuser(_Model):
     age: Age | None = None
     gender: Gender | None = None
     relationship: Relationship | None = None
+    separated_at: Date | None = Field(
+        None,
+        description="when the two separated (分手、分居或离婚), if they have; "
+        "a former partner's relationship already says that they have",
+    )
+    months_since_separation: Count | None = Field(
+        None, description="how long ago they separated, when only that is known"
+    )
 
 
 class Children(_Model):

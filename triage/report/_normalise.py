@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 
-from ..vocab import INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
+from ..vocab import FORMER_RELATIONSHIPS, INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
 from ._model import Report
 
 __all__ = ["Answers", "Derivation", "normalise", "tri"]
@@ -36,6 +36,7 @@ class Answers:
     fields: dict[str, str]  # structured-field items -> yes/no/unknown
     derived: tuple[Derivation, ...]
     intimate: str  # yes/no/unknown: is the abuser a current or former intimate partner
+    separated: str = "unknown"  # yes/no/unknown: have the two (intimate partners) separated
 
 
 def tri(value: bool | None) -> str:
@@ -64,6 +65,9 @@ def normalise(report: Report) -> Answers:
     violations = report.history.protection_order_violations
     if violations is not None and violations > 0:
         settle("breached_order", "history.protection_order_violations")
+    recent = _separated_within_a_year(report)
+    if recent is not None:
+        settle("separation", recent)
     for code, answer in report.indicators.items():
         if answer == "yes":
             for broad in _CLOSURE[code]:
@@ -89,4 +93,47 @@ def normalise(report: Report) -> Answers:
         else "no"
     )
     fields = {"children.more_than_one": _tri_count(report.children.count, 1)}
-    return Answers(values=values, fields=fields, derived=tuple(derived), intimate=intimate)
+    return Answers(
+        values=values,
+        fields=fields,
+        derived=tuple(derived),
+        intimate=intimate,
+        separated=_separated(report, intimate, values["separation"]),
+    )
+
+
+def _separated(report: Report, intimate: str, separation: str) -> str:
+    """Whether intimate partners have separated, at any time: a former partner has, and so
+    has one whose separation is dated or was answered (separation in the past year).
+
+    Separation from a controlling partner is a homicide risk factor that does not end
+    after a year (Campbell et al. 2003: estrangement, especially from a controlling
+    partner), so rules read this as well as the past-year answer.
+    """
+    if intimate == "no":
+        return "no"
+    abuser = report.abuser
+    if (
+        abuser.relationship in FORMER_RELATIONSHIPS
+        or abuser.separated_at is not None
+        or abuser.months_since_separation is not None
+        or separation == "yes"
+    ):
+        return "yes"
+    if intimate == "yes" and separation == "no":
+        return "no"  # current partners, and no separation answered
+    return "unknown"
+
+
+def _separated_within_a_year(report: Report) -> str | None:
+    """The field that dates a separation within the year before the report (DA item 1
+    and DASH Q9 ask about the past year), or None."""
+    abuser = report.abuser
+    if abuser.separated_at is not None:
+        days = (report.reported_at.date() - abuser.separated_at).days
+        if 0 <= days <= 365:
+            return "abuser.separated_at"
+    months = abuser.months_since_separation
+    if months is not None and months < 12:
+        return "abuser.months_since_separation"
+    return None

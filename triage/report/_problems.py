@@ -46,6 +46,16 @@ _MESSAGES: dict[str, tuple[str, str, str]] = {
         "not an RFC 3339 date-time (YYYY-MM-DDThh:mm:ss, optional fraction, then Z or ±hh:mm)",
         "不是 RFC 3339 时间（YYYY-MM-DDThh:mm:ss，可带小数秒，再加 Z 或 ±hh:mm）",
     ),
+    "date_type": (
+        "wrong-type",
+        "must be a date text, YYYY-MM-DD",
+        "必须是日期文本，格式为 YYYY-MM-DD",
+    ),
+    "date_parsing": (
+        "bad-format",
+        "not a date in the form YYYY-MM-DD",
+        "不是 YYYY-MM-DD 格式的日期",
+    ),
     "datetime_value": (
         "bad-format",
         "not a real date and time (month, day, hour or offset out of range)",

@@ -14,6 +14,7 @@ in one world and not the other point at the information gaps.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -227,13 +228,13 @@ class Evaluator:
     def max_context(self, ctx: FactContext, model: Any = None) -> FactContext:
         answers = {k: ("yes" if v == "unknown" else v) for k, v in ctx.answers.items()}
         instruments = {k: _MaxResult(v) for k, v in ctx.instruments.items()}
-        return FactContext(
-            ctx.report,
-            answers,
-            ctx.intimate,
-            instruments,
-            model if model is not None else ctx.model,
-            None,
+        return dataclasses.replace(
+            ctx,
+            answers=answers,
+            instruments=instruments,
+            model=model if model is not None else ctx.model,
+            derived=None,
+            separated="yes" if ctx.separated == "unknown" else ctx.separated,
         )
 
     def run(
@@ -265,9 +266,7 @@ class Evaluator:
         world = World()
         world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
         derived: dict[str, Any] = {}
-        ctx = FactContext(
-            ctx.report, ctx.answers, ctx.intimate, ctx.instruments, ctx.model, derived
-        )
+        ctx = ctx.with_derived(derived)
         engine = self.policy.engine()
         last = self._last_level_stratum if level_only else len(self._getters) - 1
         for stratum in range(last + 1):
@@ -442,12 +441,7 @@ class Evaluator:
 
     def gaps(self, actual: World, maxw: World, ctx: FactContext) -> list[dict[str, Any]]:
         """Every unanswered question that could change the decision, most decisive first."""
-        now = FactContext(
-            ctx.report,
-            ctx.answers,
-            ctx.intimate,
-            ctx.instruments,
-            ctx.model,
+        now = ctx.with_derived(
             {
                 "decision.level": actual.level,
                 "decision.level_max": max(actual.level, maxw.level, key=_LEVEL_RANK.__getitem__),

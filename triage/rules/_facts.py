@@ -17,6 +17,7 @@ available to rules that run after every rule that can change them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -53,6 +54,11 @@ class FactContext:
     instruments: Mapping[str, Any]  # instrument id -> result
     model: Any = None  # model output or None
     derived: Mapping[str, Any] | None = None  # decision.* and flags.* at this point
+    separated: str = "unknown"  # yes/no/unknown: the intimate partners have separated
+
+    def with_derived(self, derived: Mapping[str, Any]) -> FactContext:
+        """The same facts, with the decision so far."""
+        return dataclasses.replace(self, derived=derived)
 
 
 @dataclass(frozen=True)
@@ -281,6 +287,16 @@ def _build() -> dict[str, Fact]:
             lambda c: c.intimate,
             "现任或前任亲密伴侣",
             "current or former intimate partner",
+        )
+    )
+    add(
+        Fact(
+            "abuser.separated",
+            "tri",
+            lambda c: c.separated,
+            "双方已分手、分居或离婚（任何时候）",
+            "the two have separated (at any time)",
+            raises_risk=True,
         )
     )
     add(
