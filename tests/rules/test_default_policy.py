@@ -213,7 +213,10 @@ class TestSeparation:
             ({"relationship": "spouse"}, {"separation": "no"}, "no"),
             ({"relationship": "spouse"}, {}, "unknown"),
             ({}, {}, "unknown"),
-            ({"relationship": "parent"}, {}, "no"),
+            ({"relationship": "parent"}, {}, "unknown"),
+            ({"relationship": "parent"}, {"separation": "yes"}, "yes"),
+            ({"relationship": "parent"}, {"separation": "no"}, "no"),
+            ({}, {"separation": "no"}, "unknown"),  # a former partner may have parted earlier
         ],
     )
     def test_who_has_separated(

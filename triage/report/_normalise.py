@@ -110,18 +110,18 @@ def _separated(report: Report, intimate: str, separation: str) -> str:
     after a year (Campbell et al. 2003: estrangement, especially from a controlling
     partner), so rules read this as well as the past-year answer.
     """
-    if intimate == "no":
-        return "no"
     abuser = report.abuser
     if (
-        abuser.relationship in FORMER_RELATIONSHIPS
+        separation == "yes"
+        or abuser.relationship in FORMER_RELATIONSHIPS
         or abuser.separated_at is not None
         or abuser.months_since_separation is not None
-        or separation == "yes"
     ):
         return "yes"
+    if intimate == "no":
+        return separation  # not a partner: the past-year answer as given, never less
     if intimate == "yes" and separation == "no":
-        return "no"  # current partners, and no separation answered
+        return "no"  # current partners who have not separated
     return "unknown"
 
 
