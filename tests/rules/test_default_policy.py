@@ -247,3 +247,13 @@ class TestSeparation:
         )
         (derivation,) = [d for d in answers.derived if d.indicator == "separation"]
         assert (derivation.replaced, derivation.because) == ("no", ("abuser.separated_at",))
+
+    @pytest.mark.parametrize("answer", ["yes", "no", "unknown"])
+    @pytest.mark.parametrize("relationship", [None, *triage.vocab.RELATIONSHIPS.codes])
+    def test_never_below_the_past_year_answer(self, relationship: str | None, answer: str) -> None:
+        """Rules that read the past-year answer now read abuser.separated: it must never
+        say less (yes > unknown > no) than that answer did."""
+        order = {"no": 0, "unknown": 1, "yes": 2}
+        abuser = {} if relationship is None else {"relationship": relationship}
+        separated = self.answers(abuser, separation=answer).separated
+        assert order[separated] >= order[answer]
