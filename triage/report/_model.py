@@ -217,6 +217,11 @@ class History(_Model):
     police_calls_12m: Count | None = None
     prior_protection_orders: Count | None = None
     protection_order_violations: Count | None = None
+    penalty_imposed: StrictBool | None = Field(
+        None,
+        description="a public-security penalty (detention or a fine) was imposed for this "
+        "incident (反家庭暴力法第16条: a warning letter is for cases without one)",
+    )
 
 
 class Requests(_Model):

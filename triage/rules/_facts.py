@@ -338,6 +338,15 @@ def _build() -> dict[str, Fact]:
                 hi=1000,
             )
         )
+    add(
+        Fact(
+            "history.penalty_imposed",
+            "tri",
+            lambda c: tri(c.report.history.penalty_imposed),
+            "本次事件已给予治安处罚（拘留或罚款）",
+            "a penalty (detention or fine) was imposed for this incident",
+        )
+    )
     for name, zh, en in (
         ("protection_order", "申请人身安全保护令", "asks for a protection order"),
         ("shelter", "请求庇护", "asks for shelter"),
