@@ -114,3 +114,46 @@ def test_assess_with_a_policy_path_compiles_it_once(tmp_path: Path) -> None:
         second = triage.assess(report, policy=path)
     assert len(built) == 2
     assert second.policy.sha256 != first[0].policy.sha256
+
+
+class TestNoUnknownIsACause:
+    """An unknown or missing value is shown as unknown, never as a reason."""
+
+    def decide(self) -> Decision:
+        return triage.assess(
+            {
+                "id": "U-1",
+                "reported_at": "2026-03-02T21:15:00+08:00",
+                "source": "police_110",
+                "case_type": "domestic_violence",
+                "abuser": {"relationship": "spouse"},
+                "indicators": {"strangulation": "yes", "threat_to_kill": "unknown"},
+            }
+        )
+
+    def test_because_holds_only_known_values_that_made_the_rule_fire(self) -> None:
+        d = self.decide()
+        for entry in d.trace:
+            assert set(entry.because) <= set(entry.read)
+            assert all(entry.read[n] not in (None, "unknown") for n in entry.because)
+        contraindicated = next(e for e in d.trace if e.rule == "mediation_contraindicated")
+        assert contraindicated.because  # one satisfied branch: the level, or strangulation
+        assert contraindicated.read["indicators.threat_to_kill"] == "unknown"
+        assert "indicators.threat_to_kill" not in contraindicated.because
+
+    @pytest.mark.parametrize(("lang", "unknown"), [("en", "= unknown"), ("zh", "= 不详")])
+    def test_the_text_never_gives_an_unknown_as_a_reason(self, lang: str, unknown: str) -> None:
+        text = explain(self.decide(), lang)
+        because = "because" if lang == "en" else "因为"
+        for line in text.splitlines():
+            if line.strip().startswith(because):
+                assert unknown not in line
+
+    def test_model_factors_are_answered_items(self) -> None:
+        d = self.decide()
+        assert d.model is not None and d.model.top_factors
+        answered = {"indicators.strangulation", "indicators.physical_violence", "source"}
+        assert {name for name, _ in d.model.top_factors} <= answered | {
+            "case_type",
+            "abuser.relationship",
+        }

@@ -57,6 +57,11 @@ class TraceEntry(_Frozen):
     read: dict[str, Any] = Field(
         description="each fact the rule tests, with its value (null: not given)"
     )
+    because: tuple[str, ...] = Field(
+        (),
+        description="the facts that made it fire, each with a known value in `read`; an "
+        "unknown or missing value is never a cause",
+    )
     level: str | None = Field(None, description="the level the rule asks for")
     priority: str | None = None
     flags: tuple[str, ...] = ()

@@ -30,6 +30,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "instruments": ("评估工具", "Instruments"),
     "rules": ("触发的规则", "Rules that fired"),
     "because": ("因为", "because"),
+    "still_unknown": ("尚不清楚（不作为理由）", "not known (not a reason)"),
     "result": ("结果", "so"),
     "gaps": ("信息缺失（最关键的在前）", "Information gaps (most decisive first)"),
     "policy": ("策略", "Policy"),

@@ -47,6 +47,11 @@ def value_label(name: str, value: Any, lang: str) -> str:
     return str(value)
 
 
+def _known(value: Any) -> bool:
+    """An unknown or missing value is shown as such, never as a reason."""
+    return value is not None and value != "unknown"
+
+
 def _joined(items: Any, lang: str) -> str:
     return say("sep", lang).join(items)
 
@@ -168,11 +173,17 @@ def _rules(d: Decision, lang: str) -> list[str]:
     for n, entry in enumerate(d.trace, 1):
         source = say("rule_source", lang, source=entry.source) if entry.source else ""
         lines.append(f"  {n}. [{entry.rule}] {entry.description.get(lang)}{source}")
+        causes = entry.because or tuple(k for k, v in entry.read.items() if _known(v))
         reasons = say("semi", lang).join(
-            f"{fact_label(k, lang)} = {value_label(k, v, lang)}" for k, v in entry.read.items()
+            f"{fact_label(k, lang)} = {value_label(k, entry.read[k], lang)}" for k in causes
         )
         if reasons:
             lines.append("     " + _heading("because", lang, reasons))
+        unknown = say("sep", lang).join(
+            fact_label(k, lang) for k, v in entry.read.items() if not _known(v)
+        )
+        if unknown:
+            lines.append("     " + _heading("still_unknown", lang, unknown))
         lines.append("     " + _heading("result", lang, _rule_effect(entry, lang)))
     if not d.trace:
         lines.append(say("no_rules", lang))

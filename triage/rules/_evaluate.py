@@ -25,7 +25,7 @@ from typing import Any
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
-from ._formula import formula, predicate
+from ._formula import formula, predicate, reasons
 from ._ir import RuleDef
 from ._policy import Policy
 from .engine._compile import CATCH_ALL, PRESENT
@@ -108,6 +108,10 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
+def _known(value: Any) -> bool:
+    return value is not None and value != "unknown"
+
+
 def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | None) -> None:
     """The facts about the decision so far that later strata may read."""
     derived["decision.level"] = world.level
@@ -134,7 +138,8 @@ class Evaluator:
             for names in layout.stratum_facts
         ]
         self._rules: dict[int, RuleDef] = {r.index: r for r in policy.rules}
-        self._predicates = {r.index: predicate(formula(r.when)) for r in policy.rules}
+        self._formulas = {r.index: formula(r.when) for r in policy.rules}
+        self._predicates = {i: predicate(f) for i, f in self._formulas.items()}
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
         # (level rank, level, priority rank, priority, flags); rank -1 never applies
         self._effects: dict[int, tuple[int, str, int, str, tuple[str, ...]]] = {
@@ -374,6 +379,7 @@ class Evaluator:
             read = {
                 n: None if values[n] is MISSING else values[n] for n in self._reads_sorted[index]
             }
+            because = reasons(self._formulas[index], values) or ()
             out.append(
                 {
                     "rule": rule.id,
@@ -381,6 +387,9 @@ class Evaluator:
                     "description": rule.description,
                     "source": rule.source,
                     "read": read,
+                    "because": tuple(
+                        n for n in self._reads_sorted[index] if n in because and _known(read[n])
+                    ),
                     "level": then.level,
                     "priority": then.priority,
                     "flags": then.flags,

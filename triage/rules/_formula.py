@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ._facts import MISSING
 from ._ir import All, Cond, Not, Test
 from ._sets import INF, ValueSet, from_test
 
@@ -28,6 +29,7 @@ __all__ = [
     "holds",
     "lowering_model_facts",
     "predicate",
+    "reasons",
     "satisfiable",
 ]
 
@@ -239,3 +241,40 @@ def alternatives(f: Formula, limit: int = MAX_ALTERNATIVES) -> list[Formula]:
                 raise CompileError("too many alternatives")
         return [_simplify(And(tuple(p))) for p in product]
     return [f]
+
+
+def reasons(f: Formula, values: dict[str, Any]) -> tuple[str, ...] | None:
+    """The facts that make ``f`` true for ``values`` (None when it is false).
+
+    For an ``or``, the satisfied branch that rests on the fewest unknown or missing
+    values is the reason; a rule that fired on a known yes is not explained by an
+    unknown it also read.
+    """
+    if isinstance(f, Const):
+        return () if f.value else None
+    if isinstance(f, Lit):
+        return (f.vs.fact,) if f.vs.contains(values.get(f.vs.fact)) else None
+    if isinstance(f, And):
+        out: list[str] = []
+        for item in f.items:
+            found = reasons(item, values)
+            if found is None:
+                return None
+            out.extend(n for n in found if n not in out)
+        return tuple(out)
+    best: tuple[str, ...] | None = None
+    for item in f.items:
+        found = reasons(item, values)
+        if found is not None and (
+            best is None or _unknowns(found, values) < _unknowns(best, values)
+        ):
+            best = found
+    return best
+
+
+def _unknowns(facts: tuple[str, ...], values: dict[str, Any]) -> int:
+    return sum(1 for n in facts if _unknown(values.get(n)))
+
+
+def _unknown(value: Any) -> bool:
+    return value is None or value is MISSING or value == "unknown"

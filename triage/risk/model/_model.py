@@ -163,8 +163,14 @@ class RiskModel:
         p = _sigmoid(logit)
         p_max = max(p, _sigmoid(logit_max))
         names = self._factor_names
-        order = np.argsort(-by_factor, kind="stable")[:5]
-        top = [(names[i], round(float(by_factor[i]), 6)) for i in order if by_factor[i] > 1e-9]
+        order = np.argsort(-by_factor, kind="stable")
+        # Only answered items are reasons: an unanswered one raises the estimate through
+        # its "not no" column, and is shown as unknown, never as a cause.
+        top = [
+            (names[i], round(float(by_factor[i]), 6))
+            for i in order
+            if by_factor[i] > 1e-9 and _answered(names[i], report, answers)
+        ][:5]
         return ModelOutput(p, p_max, self.band(p), self.band(p_max), tuple(top))
 
     def predict_proba(self, reports: Sequence[Report | Mapping[str, Any]]) -> np.ndarray:
@@ -172,6 +178,17 @@ class RiskModel:
         valid = _validate(reports)
         out: np.ndarray = self.estimator.predict_proba(self.features.matrix(valid))[:, 1]
         return out
+
+
+def _answered(factor: str, report: Report, answers: Answers) -> bool:
+    """Whether the report item a factor comes from was answered (a yes, or a given value)."""
+    part, _, name = factor.partition(".")
+    if part == "indicators":
+        return answers.values.get(name, "unknown") != "unknown"
+    if not name:  # source, case_type: always given
+        return True
+    section = getattr(report, part, None)
+    return section is not None and getattr(section, name, None) is not None
 
 
 # -- training ------------------------------------------------------------------------------------
