@@ -392,6 +392,11 @@ class Triage:
         plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
         return Decision(
             **self._header(valid, run.answers, run.instruments, ref),
+            assessed_case_type=(
+                "domestic_violence"
+                if "assessed_as_domestic_violence" in world.flags
+                else valid.case_type
+            ),
             risk_level=world.level,
             risk_level_max=run.level_max,
             rules_level=world.rules_level,
@@ -464,6 +469,7 @@ class Triage:
         level = _escalated_level(judgement)
         return Decision(
             **self._header(valid, answers, instruments, ref),
+            assessed_case_type=valid.case_type,
             status="engine_error",
             risk_level=level,
             risk_level_max="extreme",

@@ -180,7 +180,12 @@ class Decision(_Frozen):
     report_id: str
     reported_at: datetime
     source: str
-    case_type: str
+    case_type: str = Field(description="the case type the report was taken in as")
+    assessed_case_type: str = Field(
+        description="the case type the decision treats it as: a case taken in as an "
+        "emotional dispute that shows violence, threats or stalking is domestic violence "
+        "(the flag assessed_as_domestic_violence names the rule)"
+    )
     decided_at: datetime = Field(
         description="when the decision was made; the only field that varies"
     )

@@ -199,12 +199,18 @@ FLAGS = Vocabulary(
         ("case_conference", "个案联席会议", "case conference"),
         ("information_gap", "信息缺失", "information gap"),
         ("repeat_victimisation", "重复受害", "repeat victimisation"),
+        (
+            "assessed_as_domestic_violence",
+            "按家庭暴力处理（受理类型为情感纠纷）",
+            "assessed as domestic violence (taken in as an emotional dispute)",
+        ),
     ),
 )
 
 # Flags that the library's monotonicity guarantees protect.
 SAFETY_FLAGS = frozenset(
     {
+        "assessed_as_domestic_violence",
         "emergency_response",
         "protection_order",
         "protection_order_urgent",

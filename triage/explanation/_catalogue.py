@@ -42,9 +42,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     # the report and its level
     "report_line": (
-        "{report} {id}（{source}，{case_type}）",
-        "{report} {id} ({source}, {case_type})",
+        "{report} {id}（{source}，{case_type}{retyped}）",
+        "{report} {id} ({source}, {case_type}{retyped})",
     ),
+    "retyped": ("，按{case_type}处理", ", assessed as {case_type}"),
     "level_could_be": (
         "（若未知项为“是”可能为{label}）",
         " (could be {code} if unknown answers were yes)",

@@ -94,6 +94,11 @@ def _report_line(d: Decision, lang: str) -> str:
         id=d.report_id,
         source=SOURCES.label(d.source, lang),
         case_type=CASE_TYPES.label(d.case_type, lang),
+        retyped=(
+            say("retyped", lang, case_type=CASE_TYPES.label(d.assessed_case_type, lang))
+            if d.assessed_case_type != d.case_type
+            else ""
+        ),
     )
 
 
