@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from triage.cli import cli
+from triage.explanation._catalogue import duration_words
 from triage.explanation._rulebook import describe, rulebook
 from triage.rules import _ir, load_policy
 
@@ -33,7 +34,12 @@ def test_markdown_names_everything_to_sign_off(source: Path | None, lang: str) -
         if rule.source:
             assert rule.source in text
     for duration in (*config.follow_ups, *config.reassess.values()):
-        assert duration in text
+        assert duration_words(duration, lang) in text  # in words: "15 天", "1 day"
+    for rule in policy.rules:
+        for task in rule.then.tasks:
+            assert duration_words(task.due, lang) in text
+    assert "campbell-2009" in text and "acpo-2009" in text  # instrument versions
+    assert ("18 分及以上为极端危险" if lang == "zh" else "extreme danger from 18") in text
     for rule in policy.rules:
         for task in rule.then.tasks:
             assert config.actions[task.action].get(lang) in text
@@ -123,3 +129,21 @@ def test_rulebook_says_where_the_holiday_list_ends(lang: str) -> None:
     last = max(policy.routing.calendar.holidays).isoformat()
     assert last in rulebook(policy, lang, "md")
     assert last not in rulebook(load_policy(None), lang, "md")
+
+
+def test_durations_read_as_words() -> None:
+    assert duration_words("24h", "en") == "24 hours"
+    assert duration_words("1d", "en") == "1 day"
+    assert duration_words("30m", "en") == "30 minutes"
+    assert duration_words("15d", "zh") == "15 天"
+    assert duration_words("0s", "zh") == "立即"
+
+
+@pytest.mark.parametrize(("lang", "tag"), [("zh", 'lang="zh-CN"'), ("en", 'lang="en"')])
+def test_the_page_says_its_language(lang: str, tag: str) -> None:
+    assert tag in rulebook(load_policy(None), lang, "html")
+
+
+def test_instrument_levels_are_translated_in_chinese() -> None:
+    text = rulebook(load_policy(None), "zh", "md")
+    assert "等级为increased" not in text and "等级为风险增加" in text

@@ -12,7 +12,7 @@ from typing import Any
 
 from .._lang import check_lang
 
-__all__ = ["MESSAGES", "say"]
+__all__ = ["MESSAGES", "duration_words", "instrument_level", "say"]
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # punctuation
@@ -242,6 +242,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the file to be deployed.",
     ),
     "rb_sign_head": ("| 姓名 | 职务 | 日期 | 签字 |", "| Name | Role | Date | Signature |"),
+    "odara_bin": ("{bin} 分", "score {bin}"),
+    "at_once": ("立即", "at once"),
+    "rb_instruments_title": ("## 评估工具", "## Instruments"),
+    "rb_instrument": (
+        "- **{name}**（版本 {version}）：{levels}",
+        "- **{name}** (version {version}): {levels}",
+    ),
+    "rb_cutoff": ("{score} 分及以上为{level}", "{level} from {score}"),
+    "rb_lap_rule": (
+        "第1至3题任一为“是”{strangulation}、或第4至11题中4项及以上为“是”、或评估人员认为危险，即{level}",
+        "{level} on a yes to any of questions 1-3{strangulation}, on 4 or more yes answers to "
+        "questions 4-11, or on the officer's belief",
+    ),
+    "rb_lap_strangulation": (
+        "（2.0版另加第5题掐脖）",
+        " (version 2.0: also question 5, strangulation)",
+    ),
+    "rb_bins": (
+        "按得分分档：{bins}（各档有常模再犯率）",
+        "score bins {bins}, each with a normative recidivism rate",
+    ),
     # conditions, in words
     "op_==": ("为", "is"),
     "op_!=": ("不为", "is not"),
@@ -264,6 +285,45 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "priority_value": ("{p}（{label}）", "{p} ({label})"),
     "quoted": ("“{}”", "{}"),
 }
+
+
+# The instruments' own level codes, in words (the codes stay in the data).
+INSTRUMENT_LEVELS: dict[str, tuple[str, str]] = {
+    "variable": ("风险不定", "variable danger"),
+    "increased": ("风险增加", "increased danger"),
+    "severe": ("严重危险", "severe danger"),
+    "extreme": ("极端危险", "extreme danger"),
+    "standard": ("一般", "standard"),
+    "medium": ("中等", "medium"),
+    "high": ("高", "high"),
+    "screened_in": ("筛查阳性", "screened in"),
+    "not_screened_in": ("筛查阴性", "not screened in"),
+}
+
+_UNITS = {
+    "s": ("{n} 秒", "{n} second", "{n} seconds"),
+    "m": ("{n} 分钟", "{n} minute", "{n} minutes"),
+    "h": ("{n} 小时", "{n} hour", "{n} hours"),
+    "d": ("{n} 天", "{n} day", "{n} days"),
+}
+
+
+def instrument_level(code: str, lang: str) -> str:
+    """An instrument's level code in words; an ODARA bin is a score range."""
+    if code in INSTRUMENT_LEVELS:
+        zh, en = INSTRUMENT_LEVELS[code]
+        return zh if check_lang(lang) == "zh" else en
+    return say("odara_bin", lang, bin=code)
+
+
+def duration_words(text: str, lang: str) -> str:
+    """A policy duration (``24h``, ``15d``, ``0s``) in words: ``24 hours``, ``24 小时``."""
+    number, unit = int(text[:-1]), text[-1]
+    if number == 0:
+        return say("at_once", lang)
+    zh, one, many = _UNITS[unit]
+    template = zh if check_lang(lang) == "zh" else one if number == 1 else many
+    return template.format(n=number)
 
 
 def say(key: str, lang: str, *args: Any, **values: Any) -> str:

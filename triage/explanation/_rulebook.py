@@ -7,11 +7,12 @@ import re
 from typing import Any
 
 from .._lang import DEFAULT_LANG, check_lang, pick
+from ..risk import INSTRUMENTS
 from ..rules._facts import FACTS
 from ..rules._ir import All, Cond, Not, Test
 from ..rules._policy import Policy
 from ..vocab import FLAGS, LEVELS, PRIORITIES
-from ._catalogue import say
+from ._catalogue import duration_words, instrument_level, say
 from ._text import value_label
 
 __all__ = ["describe", "rulebook"]
@@ -91,8 +92,9 @@ def _effect(rule: Any, policy: Policy, lang: str) -> str:
             else say("rb_after", lang, label=config.actions[task.after].get(lang))
         )
         action = config.actions[task.action].get(lang)
+        due = duration_words(task.due, lang)
         parts.append(
-            say("rb_task", lang, dept=department(task.department), due=task.due, action=action,
+            say("rb_task", lang, dept=department(task.department), due=due, action=action,
                 start=start)
         )  # fmt: skip
     if t.legal_duty:
@@ -123,6 +125,8 @@ def rulebook(policy: Policy, lang: str = DEFAULT_LANG, fmt: str = "md") -> str:
     lines += ["", say("rb_how_title", lang), ""]
     downgrade = say("rb_may_lower" if m.allow_downgrade else "rb_may_not_lower", lang)
     lines += [say("rb_how", lang, downgrade=downgrade)]
+    lines += ["", say("rb_instruments_title", lang), ""]
+    lines += _instruments(policy, lang)
     lines += ["", say("rb_rules_title", lang), ""]
     lines += _rules(policy, lang)
     lines += [say("rb_routing_title", lang), ""]
@@ -134,7 +138,35 @@ def rulebook(policy: Policy, lang: str = DEFAULT_LANG, fmt: str = "md") -> str:
     lines += ["", say("rb_sign_title", lang), ""]
     lines += _sign_off(lang)
     text = "\n".join(lines) + "\n"
-    return text if fmt == "md" else _html(text, title)
+    return text if fmt == "md" else _html(text, title, lang)
+
+
+def _instruments(policy: Policy, lang: str) -> list[str]:
+    """Each instrument with the version this policy uses and its cut-offs."""
+    lines = []
+    for iid, instrument in INSTRUMENTS.items():
+        options = policy.meta.instrument_options.get(iid, {})
+        version = options.get("version", instrument.version)
+        if iid == "lethality_screen":
+            strangulation = say("rb_lap_strangulation", lang) if version == "lap-2.0" else ""
+            levels = say(
+                "rb_lap_rule",
+                lang,
+                strangulation=strangulation,
+                level=instrument_level("screened_in", lang),
+            )
+        elif iid == "odara":
+            bins = say("sep", lang).join(level for _, level in instrument.cutoffs)  # type: ignore[attr-defined]
+            levels = say("rb_bins", lang, bins=bins)
+        else:
+            cutoffs = instrument.cutoffs  # type: ignore[attr-defined]
+            levels = say("sep", lang).join(
+                say("rb_cutoff", lang, score=score, level=instrument_level(level, lang))
+                for score, level in cutoffs
+            )
+        lines.append(say("rb_instrument", lang, name=instrument.name(lang), version=version,
+                         levels=levels))  # fmt: skip
+    return lines
 
 
 def _header(policy: Policy, lang: str) -> list[str]:
@@ -176,7 +208,9 @@ def _routing_table(policy: Policy, lang: str) -> list[str]:
                 if task.department == "lead"
                 else config.departments[task.department].get(lang)
             )
-            due = task.due + (say("rb_due_after", lang, after=task.after) if task.after else "")
+            due = duration_words(task.due, lang) + (
+                say("rb_due_after", lang, after=task.after) if task.after else ""
+            )
             lines.append(
                 f"| `{rule.id}` | {_cell(lead)} | {_cell(dept)} "
                 f"| {_cell(config.actions[task.action].get(lang))} "
@@ -191,13 +225,13 @@ def _schedule(policy: Policy, lang: str) -> list[str]:
     lines = [say("rb_days", lang, days=days, tz=config.timezone)]
     for _code, note_zh, note_en in config.notices():
         lines.append(pick(f"- {note_zh}。", f"- {note_en[0].upper()}{note_en[1:]}.", lang))
-    durations = say("sep", lang).join(config.follow_ups)
+    durations = say("sep", lang).join(duration_words(d, lang) for d in config.follow_ups)
     lines.append(say("rb_follow_ups", lang, durations=durations))
     for level in LEVELS.codes:
         label = LEVELS.label(level, lang)
         lines.append(
             say("rb_reassess", lang, label=label, Label=label.capitalize(),
-                within=config.reassess[level])
+                within=duration_words(config.reassess[level], lang))
         )  # fmt: skip
     default_lead = config.departments[config.default_lead].get(lang)
     lines.append(say("rb_default_lead", lang, label=default_lead))
@@ -225,7 +259,7 @@ def _sign_off(lang: str) -> list[str]:
     ]
 
 
-def _html(markdown: str, title: str) -> str:
+def _html(markdown: str, title: str, lang: str) -> str:
     """A self-contained HTML page for the same content (escaped; no scripts)."""
     body: list[str] = []
     in_table = False
@@ -262,7 +296,8 @@ def _html(markdown: str, title: str) -> str:
         "table{border-collapse:collapse}td,th{border:1px solid #999;padding:.3em .5em}"
     )
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}'
+        f'<!DOCTYPE html><html lang="{"zh-CN" if lang == "zh" else "en"}"><head>'
+        f'<meta charset="utf-8"><title>{html.escape(title)}'
         f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
     )
 

@@ -14,7 +14,7 @@ from ..decision import Decision, RoutingPlan
 from ..risk import CAVEATS, INSTRUMENTS
 from ..rules._facts import FACTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, TRI
-from ._catalogue import say
+from ._catalogue import instrument_level, say
 
 __all__ = ["explain", "explain_routing", "fact_label", "value_label"]
 
@@ -38,6 +38,8 @@ def value_label(name: str, value: Any, lang: str) -> str:
         return TRI.label(str(value), lang)
     if name in ("decision.level", "decision.level_max", "professional_judgement.level"):
         return LEVELS.label(str(value), lang)
+    if name.startswith("instruments.") and name.endswith((".level", ".level_max")):
+        return instrument_level(str(value), lang)
     if name == "decision.priority":
         return f"{value} {PRIORITIES.label(str(value), lang)}"
     if name == "source":
@@ -124,10 +126,11 @@ def _instrument_line(name: str, r: Any, lang: str) -> str:
         score = say("score", lang, score=r.score)
     else:
         score = say("score_range", lang, score=r.score, score_max=r.score_max)
+    shown, shown_max = instrument_level(r.level, lang), instrument_level(r.level_max, lang)
     if r.level == r.level_max:
-        level = say("instrument_level", lang, level=r.level)
+        level = say("instrument_level", lang, level=shown)
     else:
-        level = say("instrument_level_range", lang, level=r.level, level_max=r.level_max)
+        level = say("instrument_level_range", lang, level=shown, level_max=shown_max)
     extra = ""
     if name == "odara":
         extra = say("odara_rate", lang, rate=r.recidivism_rate)
