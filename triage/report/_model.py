@@ -192,6 +192,9 @@ class Victim(_Model):
     lacks_capacity: StrictBool | None = Field(
         None, description="without or with limited civil capacity (无/限制民事行为能力)"
     )
+    minor: StrictBool | None = Field(
+        None, description="under 18, for a victim whose exact age is not known (未成年人)"
+    )
 
 
 class Abuser(_Model):
@@ -217,6 +220,12 @@ class History(_Model):
     police_calls_12m: Count | None = None
     prior_protection_orders: Count | None = None
     protection_order_violations: Count | None = None
+    failed_mediation: StrictBool | None = Field(
+        None, description="earlier people's or village mediation of this family's dispute failed"
+    )
+    prior_warning_letter: StrictBool | None = Field(
+        None, description="the police issued a warning letter (告诫书) to the abuser before"
+    )
     penalty_imposed: StrictBool | None = Field(
         None,
         description="a public-security penalty (detention or a fine) was imposed for this "

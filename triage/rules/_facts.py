@@ -108,6 +108,22 @@ def _history(name: str) -> Getter:
     return lambda c: _opt(getattr(c.report.history, name))
 
 
+def _history_tri(name: str) -> Getter:
+    return lambda c: tri(getattr(c.report.history, name))
+
+
+def _minor(c: FactContext) -> str:
+    """Under 18 by the age, or by the report's word when the age is not known; a
+    report that says both ways is read the safer way (a minor)."""
+    victim = c.report.victim
+    by_age = _age_band(victim.age, lambda a: a < MINOR_AGE)
+    if by_age == "yes" or victim.minor is True:
+        return "yes"
+    if by_age == "no" or victim.minor is False:
+        return "no"
+    return "unknown"
+
+
 def _request(name: str) -> Getter:
     return lambda c: tri(getattr(c.report.requests, name))
 
@@ -215,7 +231,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "victim.minor",
             "tri",
-            lambda c: _age_band(c.report.victim.age, lambda a: a < MINOR_AGE),
+            _minor,
             "受害人未满18岁",
             "victim is under 18",
             raises_risk=True,
@@ -336,6 +352,20 @@ def _build() -> dict[str, Fact]:
                 optional=True,
                 lo=0,
                 hi=1000,
+            )
+        )
+    for name, zh, en in (
+        ("failed_mediation", "既往人民调解或村居调解失败", "earlier mediation failed"),
+        ("prior_warning_letter", "既往已出具告诫书", "a warning letter was issued before"),
+    ):
+        add(
+            Fact(
+                f"history.{name}",
+                "tri",
+                _history_tri(name),
+                zh,
+                en,
+                raises_risk=True,
             )
         )
     add(
