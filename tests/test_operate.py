@@ -291,6 +291,7 @@ class TestSignals:
         _, stderr = proc.communicate(timeout=60)
         assert proc.returncode == 143, stderr
         assert b"Traceback" not in stderr
+        assert b"leaked" not in stderr  # the resource tracker finds no semaphore left
         assert _wait_gone(children) == set()
         assert sorted(p.name for p in tmp_path.iterdir()) == ["decisions.log", "in.jsonl"]
         end = json.loads(log.read_text("utf-8").splitlines()[-1])

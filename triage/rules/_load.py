@@ -61,10 +61,8 @@ class Problems:
 
 def read_source(source: str | Path | bytes, max_bytes: int = MAX_FILE_BYTES) -> tuple[bytes, str]:
     """The bytes of a policy file and a name for messages; refuses oversized files unread."""
-    if isinstance(source, bytes):
-        if len(source) > max_bytes:
-            return read_limited(io.BytesIO(source), max_bytes, RuleFileError, "<policy>"), ""
-        return source, "<policy>"
+    if isinstance(source, bytes):  # held in memory already; the same limit, the same error
+        return read_limited(io.BytesIO(source), max_bytes, RuleFileError, "<policy>"), "<policy>"
     return read_limited(source, max_bytes, RuleFileError), str(source)
 
 
