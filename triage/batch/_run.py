@@ -32,6 +32,7 @@ from .._pipeline import Triage
 from .._signals import Terminated
 from .._version import __version__
 from ..decision import Rejected
+from ..explanation._tables import progress_bar
 
 __all__ = ["Summary", "run_batch"]
 
@@ -229,7 +230,6 @@ def _run(
     triage: Triage, input_path: str, targets: dict[str, Target], summary: Summary, jobs: int
 ) -> None:
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     err = Console(stderr=True)
     repeats = _Repeats()
@@ -246,16 +246,7 @@ def _run(
         bar = None
         if err.is_terminal:
             total = _count_lines(Path(input_path)) if input_path != "-" else None
-            bar = stack.enter_context(
-                Progress(
-                    "[progress.description]{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                    transient=True,
-                )
-            )
+            bar = stack.enter_context(progress_bar(err, transient=True))
             task = bar.add_task("reports", total=total)
         items = _items(LineReader(stream, MAX_REPORT_BYTES), name, summary)
         decided = stack.enter_context(

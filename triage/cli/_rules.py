@@ -16,7 +16,7 @@ from .._errors import RuleFileError
 from .._io._output import check_distinct, open_output, write_output
 from .._pipeline import Triage
 from ..explanation._rulebook import rulebook
-from ..explanation._tables import diff_text, print_diff
+from ..explanation._tables import diff_text, print_diff, progress_bar
 from ..policytest._diff import diff_policies, dumps, iter_reports
 from ..policytest._fixtures import coverage as uncovered
 from ..policytest._fixtures import run_fixtures
@@ -199,7 +199,6 @@ def rules_diff(
     Each invalid report is listed with its reason (as `triage batch` does); exit
     status 1 when any report was invalid.
     """
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     inputs: dict[str, str | None] = {f"--cases {p}": p for p in paths}
     inputs.update(OLD=policy_source(old), NEW=policy_source(new))
@@ -218,15 +217,7 @@ def rules_diff(
 
         progress = None
         if err.is_terminal:
-            bar = stack.enter_context(
-                Progress(
-                    "[progress.description]{task.description}",
-                    BarColumn(),
-                    MofNCompleteColumn(),
-                    TimeElapsedColumn(),
-                    console=err,
-                )
-            )
+            bar = stack.enter_context(progress_bar(err))
             task = bar.add_task("reports", total=_count_reports(paths))
             progress = lambda n: bar.advance(task, n)  # noqa: E731
         result = diff_policies(

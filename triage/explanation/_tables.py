@@ -239,3 +239,17 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
             change, count, ex = cells(row)
             table.add_row(escape(change), str(count), escape(", ".join(ex)))
         console.print(table)
+
+
+def progress_bar(console: Console, *, transient: bool = False) -> Any:
+    """The progress bar long runs show on a terminal (reports done, elapsed time)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+    )
