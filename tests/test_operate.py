@@ -247,6 +247,15 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _decided(folder: Path) -> int:
+    """Lines written so far to the temporary output in ``folder``."""
+    for path in folder.iterdir():
+        if path.name.startswith(".out.jsonl."):
+            with contextlib.suppress(OSError):
+                return path.read_bytes().count(b"\n")
+    return 0
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -280,10 +289,12 @@ class TestSignals:
         )  # fmt: skip
         deadline = time.monotonic() + 90
         children: set[int] = set()
-        while time.monotonic() < deadline:  # until it is deciding (and has its workers)
+        # Wait until decisions flow from every worker (three chunks of 200 written): a
+        # signal while a spawned worker is still starting up is a different case (see
+        # test_sigterm_while_workers_start).
+        while time.monotonic() < deadline:
             children |= _children(proc.pid)
-            writing = any(p.name.startswith(".out.jsonl.") for p in tmp_path.iterdir())
-            if writing and (jobs == 1 or len(children) >= jobs):
+            if _decided(tmp_path) >= 600 and (jobs == 1 or len(children) >= jobs):
                 break
             time.sleep(0.05)
         children |= _children(proc.pid)
@@ -301,6 +312,28 @@ class TestSignals:
             "SIGTERM",
             "discarded",
         )
+
+    def test_sigterm_while_workers_start(self, tmp_path: Path) -> None:
+        """A signal while spawned workers are still starting: still exit 143, no process
+        left and no temporary file (a worker killed half-way through its start-up may
+        print its own start-up error; the command's own output stays clean)."""
+        src = jsonl(tmp_path / "in.jsonl", random_reports(3000, seed=5))
+        proc = triage_process(
+            "batch", str(src), "-o", str(tmp_path / "out.jsonl"), "--jobs", "2",
+            "--model", "none", stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        children: set[int] = set()
+        while time.monotonic() < deadline and not children:
+            children |= _children(proc.pid)
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        children |= _children(proc.pid) if proc.poll() is None else set()
+        assert proc.returncode == 143, stderr
+        assert b"interrupted (SIGTERM)" in stderr
+        assert _wait_gone(children) == set()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
     def test_workers_die_with_a_killed_parent(self, tmp_path: Path) -> None:
         src = jsonl(tmp_path / "in.jsonl", random_reports(20000, seed=4))
