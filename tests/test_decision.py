@@ -157,3 +157,24 @@ class TestNoUnknownIsACause:
             "case_type",
             "abuser.relationship",
         }
+
+
+def test_chinese_tables_give_instrument_levels_in_words() -> None:
+    from io import StringIO
+
+    from rich.console import Console
+
+    from triage.explanation import print_decisions
+
+    d = triage.assess(
+        {
+            "id": "T-9",
+            "reported_at": "2026-03-02T21:15:00+08:00",
+            "source": "police_110",
+            "case_type": "domestic_violence",
+        }
+    )
+    out = StringIO()
+    print_decisions([d], "zh", Console(file=out, width=300, color_system=None))
+    text = out.getvalue()
+    assert "风险不定" in text and "variable" not in text

@@ -15,6 +15,7 @@ from rich.table import Table
 from .._lang import check_lang
 from ..risk import INSTRUMENTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
+from ._catalogue import instrument_level
 
 if TYPE_CHECKING:
     from ..decision import Decision
@@ -35,10 +36,16 @@ def _head(zh: str, en: str, lang: str | None) -> str:
     return zh if lang == "zh" else en if lang == "en" else f"{zh}\n{en}"
 
 
-def _instrument_cell(decision: Decision, name: str) -> str:
+def _instrument_cell(decision: Decision, name: str, lang: str | None = None) -> str:
+    """Score (range) and level (range); in one language the level is in words, and in
+    both the codes stay, being the same in either."""
     r = decision.instruments[name]
+
+    def shown(code: str) -> str:
+        return code if lang is None else instrument_level(code, lang)
+
     score = f"{r.score}" if r.score == r.score_max else f"{r.score}–{r.score_max}"
-    level = r.level if r.level == r.level_max else f"{r.level}→{r.level_max}?"
+    level = shown(r.level) if r.level == r.level_max else f"{shown(r.level)}→{shown(r.level_max)}?"
     return f"{score} {level}" + ("" if r.applies else " (n/a)")
 
 
@@ -106,7 +113,7 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
     for d in decisions:
         scores.add_row(
             escape(d.report_id),
-            *(_instrument_cell(d, name) for name in INSTRUMENTS),
+            *(_instrument_cell(d, name, lang) for name in INSTRUMENTS),
             _model_cell(d),
         )
     return Group(main, scores)
