@@ -100,16 +100,13 @@ def _answer(code: str) -> Getter:
     return lambda c: c.answers[code]
 
 
-def _victimtri(name: str) -> Getter:
-    return lambda c: tri(getattr(c.report.victim, name))
+def _yes_no(section: str, name: str) -> Getter:
+    """A true/false/not-given report field as yes/no/unknown."""
+    return lambda c: tri(getattr(getattr(c.report, section), name))
 
 
 def _history(name: str) -> Getter:
     return lambda c: _opt(getattr(c.report.history, name))
-
-
-def _history_tri(name: str) -> Getter:
-    return lambda c: tri(getattr(c.report.history, name))
 
 
 def _minor(c: FactContext) -> str:
@@ -122,14 +119,6 @@ def _minor(c: FactContext) -> str:
     if by_age == "no" or victim.minor is False:
         return "no"
     return "unknown"
-
-
-def _request(name: str) -> Getter:
-    return lambda c: tri(getattr(c.report.requests, name))
-
-
-def _consent(name: str) -> Getter:
-    return lambda c: tri(getattr(c.report.consent, name))
 
 
 def _instrument(iid: str, attribute: str) -> Getter:
@@ -256,7 +245,7 @@ def _build() -> dict[str, Fact]:
             Fact(
                 f"victim.{name}",
                 "tri",
-                _victimtri(name),
+                _yes_no("victim", name),
                 zh,
                 en,
                 raises_risk=True,
@@ -331,7 +320,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "children.minors_exposed",
             "tri",
-            lambda c: tri(c.report.children.minors_exposed),
+            _yes_no("children", "minors_exposed"),
             "未成年子女目睹或卷入",
             "minors exposed",
             raises_risk=True,
@@ -362,7 +351,7 @@ def _build() -> dict[str, Fact]:
             Fact(
                 f"history.{name}",
                 "tri",
-                _history_tri(name),
+                _yes_no("history", name),
                 zh,
                 en,
                 raises_risk=True,
@@ -372,7 +361,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "history.penalty_imposed",
             "tri",
-            lambda c: tri(c.report.history.penalty_imposed),
+            _yes_no("history", "penalty_imposed"),
             "本次事件已给予治安处罚（拘留或罚款）",
             "a penalty (detention or fine) was imposed for this incident",
         )
@@ -386,7 +375,7 @@ def _build() -> dict[str, Fact]:
             Fact(
                 f"requests.{name}",
                 "tri",
-                _request(name),
+                _yes_no("requests", name),
                 zh,
                 en,
             )
@@ -399,7 +388,7 @@ def _build() -> dict[str, Fact]:
             Fact(
                 f"consent.{name}",
                 "tri",
-                _consent(name),
+                _yes_no("consent", name),
                 zh,
                 en,
             )
