@@ -111,9 +111,13 @@ class LethalityScreen(Instrument):
     _GROUP_B = tuple(range(3, 11))  # questions 4-11
     _STRANGULATION = 4  # question 5
 
+    def _triggers(self, version: str) -> tuple[int, ...]:
+        """The questions (by position) that screen in alone: 1-3, and 5 in LAP 2.0."""
+        return self._TRIGGERS_1 + ((self._STRANGULATION,) if version == "lap-2.0" else ())
+
     def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
         version = options.get("version", "lap-1")
-        triggers = self._TRIGGERS_1 + ((self._STRANGULATION,) if version == "lap-2.0" else ())
+        triggers = self._triggers(version)
         yes = {*result.yes, number}
         trigger_numbers = {self.items[i].number for i in triggers}
         group_b = sum(1 for i in self._GROUP_B if self.items[i].number in yes)
@@ -135,7 +139,7 @@ class LethalityScreen(Instrument):
         no_options(self.id, options)
         if version not in self.versions:
             raise UsageError(f"unknown Lethality Screen version; use one of {self.versions}")
-        triggers = self._TRIGGERS_1 + ((self._STRANGULATION,) if version == "lap-2.0" else ())
+        triggers = self._triggers(version)
         b_yes = sum(1 for i in self._GROUP_B if item_answers[i] == "yes")
         b_unknown = [i for i in self._GROUP_B if item_answers[i] == "unknown"]
         protocol = b_yes >= 4 or any(item_answers[i] == "yes" for i in triggers)
