@@ -460,8 +460,10 @@ class Evaluator:
         )
         found: dict[str, _Found] = {}
         cache: dict[str, Any] = {}
-        for index in sorted(set(actual.fired) ^ set(maxw.fired)):
-            self._gaps_of_rule(index, actual, maxw, ctx, now, found, cache)
+        fired = set(actual.fired)
+        lost = actual.flags - maxw.flags  # flags the max world does not reach
+        for index in sorted(fired ^ set(maxw.fired)):
+            self._gaps_of_rule(index, index in fired, actual, lost, ctx, now, found, cache)
         gaps = [entry.as_gap(name) for name, entry in found.items()]
         gaps.sort(key=_decisive)
         return gaps
@@ -469,8 +471,9 @@ class Evaluator:
     def _gaps_of_rule(
         self,
         index: int,
+        fired_now: bool,
         actual: World,
-        maxw: World,
+        lost: set[str],
         ctx: FactContext,
         now: FactContext,
         found: dict[str, _Found],
@@ -479,14 +482,13 @@ class Evaluator:
         """What answering each unknown this rule reads would do, alone or with others."""
         rule = self._rules[index]
         then = rule.then
-        fired_now = index in actual.fired
         raises = (
             then.level
             if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
             else None
         )
         adds = {f for f in then.flags if f not in actual.flags}
-        removes = {f for f in then.flags if f in actual.flags - maxw.flags}
+        removes = {f for f in then.flags if f in lost}
         if not (removes if fired_now else (raises or adds)):
             return  # whether this rule fires would change nothing in the decision
         values = {name: FACTS[name].get(now) for name in rule.reads}
