@@ -60,12 +60,16 @@ class Target:
 
     def identity(self) -> tuple[Any, ...]:
         """What two targets share exactly when they are the same file."""
-        if self.path is None:
-            return ("stdout",)
-        with contextlib.suppress(OSError):
-            st = os.stat(self.path)
-            return ("inode", st.st_dev, st.st_ino)
-        return ("path", str(self.path))
+        return _identity(self.path)
+
+
+def _identity(path: Path | None) -> tuple[Any, ...]:
+    if path is None:
+        return ("stdout",)
+    with contextlib.suppress(OSError):
+        st = os.stat(path)
+        return ("inode", st.st_dev, st.st_ino)
+    return ("path", str(path))
 
 
 def _describe(mode: int) -> str:
@@ -123,7 +127,7 @@ def check_distinct(
     for name, given in inputs.items():
         if given is None or str(given) == "-":
             continue
-        key = Target(str(given), Path(os.path.realpath(given)), "replace").identity()
+        key = _identity(Path(os.path.realpath(given)))
         if key in seen and not _is_char_device(targets[seen[key]]):
             raise UsageError(f"{seen[key]} would overwrite {name} ({given})")
     return targets
