@@ -21,9 +21,12 @@ from ._suggest import suggest
 
 __all__ = [
     "CASE_TYPES",
+    "CONTACT_KINDS",
     "DEPARTMENTS",
     "FLAGS",
     "GENDERS",
+    "HELP_CHANNELS",
+    "HELP_OUTCOMES",
     "IMPLIES",
     "INDICATORS",
     "LEVELS",
@@ -204,6 +207,20 @@ FLAGS = Vocabulary(
             "按家庭暴力处理（受理类型为情感纠纷）",
             "assessed as domestic violence (taken in as an emotional dispute)",
         ),
+        # What to ask the protection order to include (反家庭暴力法第29条;
+        # 法释〔2022〕17号第10条).
+        (
+            "protection_order_stay_away",
+            "保护令请求：禁止在受害人住所、学校、工作单位一定范围内活动",
+            "ask the order to bar the abuser from near the victim's home, school or workplace",
+        ),
+        (
+            "protection_order_no_contact",
+            "保护令请求：禁止骚扰、跟踪、接触，禁止以电话、短信、即时通讯等威胁",
+            "ask the order to forbid harassing, stalking or contacting her, and threats "
+            "by phone or message",
+        ),
+        ("safety_planning", "接触前安全计划", "safety plan before an upcoming contact"),
     ),
 )
 
@@ -251,6 +268,55 @@ INTIMATE_RELATIONSHIPS = frozenset(
 )
 # A former partner: the two have separated, whatever else the report says.
 FORMER_RELATIONSHIPS = frozenset({"ex_spouse", "ex_partner", "ex_dating"})
+
+# Where a victim sought help before this report, other than the police (police calls
+# in the past year have their own count). 法释〔2022〕17号 art. 6(8): complaint and
+# help-request records of these bodies are evidence for a protection order.
+HELP_CHANNELS = Vocabulary(
+    "help_channel",
+    "既往求助渠道",
+    "where help was sought before",
+    _terms(
+        ("womens_federation", "妇联", "women's federation"),
+        ("residents_committee", "居（村）委会", "residents' or village committee"),
+        ("mediation", "人民调解或村居调解", "people's or village mediation"),
+        ("school", "学校", "school"),
+        ("hospital", "医院", "hospital"),
+        ("procuratorate", "检察院", "procuratorate"),
+        ("court", "法院", "court"),
+        ("civil_affairs", "民政", "civil affairs"),
+        ("hotline", "热线（如12338）", "a hotline (e.g. 12338)"),
+        ("social_work", "社工机构", "social-work agency"),
+        ("employer", "工作单位", "employer"),
+        ("other", "其他", "other"),
+    ),
+)
+
+HELP_OUTCOMES = Vocabulary(
+    "help_outcome",
+    "求助结果",
+    "what came of it",
+    _terms(
+        ("violence_stopped", "暴力已停止", "the violence stopped"),
+        ("violence_continued", "暴力仍在继续", "the violence went on"),
+        ("unknown", "不详", "not known"),
+    ),
+)
+
+# Moments when the victim will meet or be reachable by the abuser soon: the risk of
+# separation violence gathers at them (DASH 2009 Q6 separation, Q7 child contact).
+CONTACT_KINDS = Vocabulary(
+    "contact_kind",
+    "即将发生的接触",
+    "upcoming contact",
+    _terms(
+        ("child_handover", "子女交接或探视", "child handover or contact visit"),
+        ("court_hearing", "庭审或调解见面", "court hearing or mediation meeting"),
+        ("leaving_shelter", "离开庇护场所", "leaving a shelter or refuge"),
+        ("abuser_release", "施暴者获释", "the abuser's release from custody"),
+        ("other", "其他", "other"),
+    ),
+)
 
 GENDERS = Vocabulary(
     "gender",
@@ -359,6 +425,35 @@ INDICATORS = Vocabulary(
             "confined the victim in this incident",
         ),
         ("victim_support_barriers", "受害人求助存在障碍", "victim faces barriers to support"),
+        # Added after the packaged model was trained: it does not read them (see
+        # risk.model._features), and the synthetic cohort draws them from a stream of
+        # their own so that the earlier answers stay as they were.
+        (
+            "weapon_access",
+            "持有、获取或携带枪支以外的武器（刀具、强酸、腐蚀性或易燃液体等）",
+            "has, got or carries a weapon other than a gun (knife, acid, corrosive or "
+            "flammable liquid)",
+        ),
+        (
+            "frequent_verbal_abuse",
+            "经常性谩骂、侮辱、诽谤或恐吓",
+            "frequent insults, defamation or intimidation",
+        ),
+        (
+            "neglect_or_abandonment",
+            "冻饿、不予照料或遗弃需其照料的人",
+            "starves, freezes, neglects or abandons someone who relies on their care",
+        ),
+        (
+            "economic_abuse",
+            "经济控制（转移财产、克扣生活必需费用）",
+            "economic abuse (moving assets, withholding money for necessities)",
+        ),
+        (
+            "victim_depends_on_abuser",
+            "受害人生活依赖施暴者照料",
+            "the victim depends on the abuser for care",
+        ),
     ),
 )
 
@@ -415,6 +510,9 @@ VOCABULARIES: dict[str, Vocabulary] = {
         GENDERS,
         TRI,
         INDICATORS,
+        HELP_CHANNELS,
+        HELP_OUTCOMES,
+        CONTACT_KINDS,
     )
 }
 

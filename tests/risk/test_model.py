@@ -410,3 +410,52 @@ def test_scikit_learn_estimator_contract(estimator: Any) -> None:
     failed = [r["check_name"] for r in results if r["status"] == "failed"]
     assert failed == []
     assert len(results) > 40
+
+
+def test_a_model_that_predates_an_indicator_still_loads_and_ignores_it(
+    data: cohort.Cohort, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A model saved before the library learnt some indicators reads the columns it
+    has: it loads, scores exactly as its own estimator does on those columns, and an
+    answer to an indicator it never saw moves nothing."""
+    from triage.risk.model import _features
+
+    later = set(cohort.LATER_INDICATORS)
+    full = _features.feature_set()
+    older = [n for n in full.names if n.split(":")[0] not in later]
+    assert len(older) == full.width - 2 * len(later)
+
+    def predating(protected: bool = False, names: Any = None) -> _features.FeatureSet:
+        return _features.feature_set(protected, older if names is None else names)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(m, "feature_set", predating)
+        old = m.train(data.reports[:3000], data.outcomes[:3000], kinds=("logistic",), holdout=0)
+        path = tmp_path / "old.skops"
+        m.save(old, path)
+    loaded = m.load(path)  # with the library's own feature_set again
+    assert loaded.features.names == tuple(older)
+    assert set(loaded.features.indicators) == set(INDICATORS.codes) - later
+    sample = [triage.validate_report(r) for r in cohort.generate(300, seed=41).reports]
+    direct = np.array([loaded.predict(r).probability for r in sample])
+    assert np.max(np.abs(direct - loaded.predict_proba(sample))) < 1e-9
+    for report in sample[:50]:
+        answered = report.model_copy(
+            update={"indicators": {**report.indicators, **dict.fromkeys(later, "yes")}}
+        )
+        assert loaded.predict(answered).probability == loaded.predict(report).probability
+
+
+def test_a_model_with_a_column_the_library_does_not_compute_is_refused(
+    models: dict[str, m.RiskModel], tmp_path: Path
+) -> None:
+    model = models["logistic"]
+    meta = dict(model.meta)
+    meta["features"] = [*meta["features"][:-1], "indicators.made_up:yes"]
+    model.estimator.triage_meta_ = meta
+    try:
+        data = m._dumps(model.estimator)
+    finally:
+        model.estimator.triage_meta_ = model.meta
+    with pytest.raises(ModelError, match="not this library's"):
+        m.loads(data)

@@ -333,6 +333,28 @@ def _choice(rng: np.random.Generator, shares: dict[Any, float], n: int) -> list[
     return [keys[i] for i in picks]
 
 
+# The indicators the cohort's first random stream draws, in that stream's order.
+# Indicators the library learnt later are drawn from a stream of their own (`_later`),
+# so that a seed keeps giving the same answers to these, the same outcomes and the
+# same reports it always gave.
+FIRST_INDICATORS: tuple[str, ...] = INDICATORS.codes[
+    : INDICATORS.codes.index("victim_support_barriers") + 1
+]
+LATER_INDICATORS: tuple[str, ...] = tuple(c for c in INDICATORS.codes if c not in FIRST_INDICATORS)
+
+
+def _later(n: int, seed: int, z: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The later indicators' true answers, and their draws for going missing.
+
+    They share the latent severity ``z`` (and so correlate with the outcome the way
+    weakly predictive items do) but are not in the outcome's log odds.
+    """
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    base = _intercept_for(OTHER_PREVALENCE)
+    present = {code: rng.random(n) < _sigmoid(base + LOADING * z) for code in LATER_INDICATORS}
+    return present, rng.random((n, len(LATER_INDICATORS)))
+
+
 def _draw(n: int, seed: int) -> dict[str, Any]:
     """Everything about ``n`` cases, as arrays (the true answers, before any go missing).
 
@@ -342,12 +364,14 @@ def _draw(n: int, seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(np.random.PCG64(seed))
     emotional = rng.random(n) < CONTEXT["emotional_dispute"]
     z = rng.standard_normal(n) + np.where(emotional, EMOTIONAL_SHIFT, 0.0)
-    prevalence = dict.fromkeys(INDICATORS.codes, OTHER_PREVALENCE)
+    prevalence = dict.fromkeys(FIRST_INDICATORS, OTHER_PREVALENCE)
     prevalence.update({f.indicator: f.prevalence for f in FACTORS})
     present = {
         code: rng.random(n) < _sigmoid(_intercept_for(p) + LOADING * z)
         for code, p in prevalence.items()
     }
+    later, later_missing = _later(n, seed, z)
+    present.update(later)
     for code, broader in _CLOSURE.items():  # a specific answer settles the broader ones
         for broad in broader:
             present[broad] = present[broad] | present[code]
@@ -374,6 +398,7 @@ def _draw(n: int, seed: int) -> dict[str, Any]:
         "orders": orders,
         "lp": lp,
         "u": u,
+        "later_missing": later_missing,
     }
 
 
@@ -396,14 +421,14 @@ def generate(n: int, seed: int = 0) -> Cohort:
     young = rng.integers(4, 18, n)
     old = rng.integers(60, 90, n)
     nothing = rng.random(n) < CONTEXT["answers_nothing"]
-    missing_draw = rng.random((n, len(INDICATORS.codes)))
+    missing_draw = np.hstack([rng.random((n, len(FIRST_INDICATORS))), d["later_missing"]])
     field_missing = rng.random((n, 6))
     kids = rng.poisson(1.0, n)
     start = datetime(2025, 1, 1, tzinfo=UTC)
     minutes = rng.integers(0, 365 * 24 * 60, n)
     rates = CONTEXT["unknown_rate"]
     reports: list[dict[str, Any]] = []
-    codes = INDICATORS.codes
+    codes = FIRST_INDICATORS + LATER_INDICATORS
     present = d["present"]
     for i in range(n):
         source = sources[i]

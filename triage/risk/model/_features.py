@@ -10,6 +10,11 @@ one-hot and unconstrained.
 Protected attributes (age, gender, pregnancy, disability, capacity) are not
 inputs unless a model is trained with ``protected=True``; subgroup metrics
 still read them from the report.
+
+A saved model keeps the columns it was trained on. The library may since have
+learnt new indicators (or a policy new sources); such a model reads the columns
+it has, in the library's order, and every column it lacks is simply not one of
+its inputs (`feature_set(names=...)`).
 """
 
 from __future__ import annotations
@@ -58,8 +63,17 @@ class FeatureSet:
     def __post_init__(self) -> None:
         index = {n: i for i, n in enumerate(self.names)}
         object.__setattr__(self, "_index", index)
-        ind = tuple((index[f"{c}:not_no"], index[f"{c}:yes"]) for c in INDICATORS.codes)
-        object.__setattr__(self, "_indicator_cols", tuple(zip(INDICATORS.codes, ind, strict=True)))
+        cols = tuple(
+            (c, (index[f"{c}:not_no"], index[f"{c}:yes"]))
+            for c in INDICATORS.codes
+            if f"{c}:not_no" in index
+        )
+        object.__setattr__(self, "_indicator_cols", cols)
+
+    @property
+    def indicators(self) -> tuple[str, ...]:
+        """The indicators this encoding reads (a saved model may predate some)."""
+        return tuple(c for c, _ in self._indicator_cols)  # type: ignore[attr-defined]
 
     @property
     def width(self) -> int:
@@ -75,6 +89,14 @@ class FeatureSet:
         answers = answers if answers is not None else normalise(report)
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
         out: list[tuple[int, float]] = []
+
+        def one(name: str) -> None:
+            # A context value the encoding has no column for (a source a policy
+            # added after the model was trained) is not an input of this model.
+            j = index.get(name)
+            if j is not None:
+                out.append((j, 1.0))
+
         values = answers.values
         for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
             v = values[code]
@@ -94,11 +116,10 @@ class FeatureSet:
             out.append((index["children.minors_exposed:not_no"], 1.0))
             if exposed or maxed:
                 out.append((index["children.minors_exposed:yes"], 1.0))
-        out.append((index[f"source={report.source}"], 1.0))
+        one(f"source={report.source}")
         if report.case_type != CASE_TYPES.codes[0]:
-            out.append((index[f"case_type={report.case_type}"], 1.0))
-        relationship = report.abuser.relationship or "unknown"
-        out.append((index[f"relationship={relationship}"], 1.0))
+            one(f"case_type={report.case_type}")
+        one(f"relationship={report.abuser.relationship or 'unknown'}")
         if self.protected:
             victim = report.victim
             out.append((index[f"victim.age={age_band(victim.age)}"], 1.0))
@@ -153,18 +174,41 @@ def _columns(protected: bool) -> Iterable[tuple[str, int, str]]:
                 yield f"victim.{name}={value}", 0, f"victim.{name}"
 
 
-_SETS: dict[bool, FeatureSet] = {}
+_SETS: dict[tuple[bool, tuple[str, ...] | None], FeatureSet] = {}
 
 
-def feature_set(protected: bool = False) -> FeatureSet:
-    """The library's feature encoding (version `FEATURE_VERSION`)."""
-    found = _SETS.get(protected)
+def feature_set(protected: bool = False, names: Sequence[str] | None = None) -> FeatureSet:
+    """The library's feature encoding (version `FEATURE_VERSION`).
+
+    ``names`` (a saved model's columns) keeps only those columns; they must be
+    columns of this library, in its order, or ValueError says which is not.
+    """
+    key = (protected, None if names is None else tuple(names))
+    found = _SETS.get(key)
     if found is None:
         cols = list(_columns(protected))
-        found = _SETS[protected] = FeatureSet(
+        if names is not None:
+            cols = _subset(cols, tuple(names))
+        found = _SETS[key] = FeatureSet(
             tuple(c[0] for c in cols),
             tuple(c[1] for c in cols),
             tuple(c[2] for c in cols),
             protected,
         )
     return found
+
+
+def _subset(cols: list[tuple[str, int, str]], names: tuple[str, ...]) -> list[tuple[str, int, str]]:
+    by_name = {c[0]: c for c in cols}
+    order = {c[0]: i for i, c in enumerate(cols)}
+    for name in names:
+        if name not in by_name:
+            raise ValueError(f"the column {name!r} is not one this library computes")
+    ranks = [order[n] for n in names]
+    if ranks != sorted(set(ranks)):
+        raise ValueError("its columns are repeated or not in this library's order")
+    # An indicator is two columns; a model reads both or neither.
+    for c in INDICATORS.codes:
+        if (f"{c}:not_no" in names) != (f"{c}:yes" in names):
+            raise ValueError(f"it has only one of the two columns of {c}")
+    return [by_name[n] for n in names]

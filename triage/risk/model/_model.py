@@ -108,7 +108,7 @@ class RiskModel:
     def __init__(self, estimator: Any, data: bytes, path: str | None = None) -> None:
         self.estimator = estimator
         self.meta: dict[str, Any] = estimator.triage_meta_
-        self.features: FeatureSet = feature_set(bool(self.meta["protected"]))
+        self.features: FeatureSet = feature_set(bool(self.meta["protected"]), self.meta["features"])
         low, mid, high = (float(b) for b in self.meta["bands"])
         self.bands = (low, mid, high)
         self._data = data
@@ -633,9 +633,13 @@ def _check(estimator: Any, where: str) -> None:
             f"made for feature version {meta.get('feature_version')}, "
             f"this library reads {FEATURE_VERSION}"
         )
-    fs = feature_set(bool(meta.get("protected")))
-    if list(meta.get("features", ())) != list(fs.names):
-        fail("its features are not this library's")
+    names = meta.get("features")
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names) or not names:
+        fail("its features are not a list of column names")
+    try:
+        fs = feature_set(bool(meta.get("protected")), names)
+    except ValueError as e:
+        fail(f"its features are not this library's: {e}")
     bands = meta.get("bands")
     if (
         not isinstance(bands, list)
