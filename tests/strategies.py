@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
 
-from triage.vocab import CASE_TYPES, GENDERS, INDICATORS, LEVELS, RELATIONSHIPS, SOURCES
+from triage.vocab import (
+    CASE_TYPES,
+    CONTACT_KINDS,
+    GENDERS,
+    HELP_CHANNELS,
+    HELP_OUTCOMES,
+    INDICATORS,
+    LEVELS,
+    RELATIONSHIPS,
+    SOURCES,
+)
 
 ANSWERS = ("yes", "no", "unknown")
 EDGE_AGES = (0, 8, 15, 17, 18, 19, 45, 59, 60, 61, 90, 120)
@@ -75,7 +85,55 @@ def random_report(rng: random.Random, i: int = 0) -> dict[str, Any]:
         if rng.random() < 0.5:
             pj["believes_lethal"] = rng.choice((True, False))
         report["professional_judgement"] = pj
+    _later_fields(rng, report, moment)
     return report
+
+
+def _later_fields(rng: random.Random, report: dict[str, Any], moment: datetime) -> None:
+    """The fields the report learnt later, drawn after the others so that a seed keeps
+    giving the same values to those."""
+
+    def tri() -> bool | None:
+        return rng.choice((True, False, None))
+
+    def put(section: str, name: str, value: Any) -> None:
+        if value is not None:
+            report.setdefault(section, {})[name] = value
+
+    put("victim", "minor", tri() if rng.random() < 0.3 else None)
+    if rng.random() < 0.2:
+        put(
+            "abuser",
+            "separated_at",
+            (moment - timedelta(days=rng.randint(0, 900))).date().isoformat(),
+        )
+    elif rng.random() < 0.1:
+        put("abuser", "months_since_separation", rng.choice((0, 6, 11, 12, 30)))
+    put("abuser", "others_involved", tri())
+    put("abuser", "can_reach_workplace_or_school", tri())
+    for name in ("failed_mediation", "prior_warning_letter", "penalty_imposed"):
+        put("history", name, tri() if rng.random() < 0.5 else None)
+    if rng.random() < 0.4:
+        put(
+            "history",
+            "help_sought",
+            [
+                {
+                    "to": rng.choice(HELP_CHANNELS.codes),
+                    **(
+                        {"months_ago": rng.choice((0, 3, 11, 12, 24))} if rng.random() < 0.8 else {}
+                    ),
+                    **({"outcome": rng.choice(HELP_OUTCOMES.codes)} if rng.random() < 0.8 else {}),
+                }
+                for _ in range(rng.choice((0, 1, 1, 2, 3)))
+            ],
+        )
+    if rng.random() < 0.25:
+        contact: dict[str, Any] = {"kind": rng.choice(CONTACT_KINDS.codes)}
+        if rng.random() < 0.7:
+            day = moment.date() + timedelta(days=rng.choice((-3, 0, 1, 7, 8, 30)))
+            contact["on"] = day.isoformat()
+        report["upcoming_contact"] = contact
 
 
 def random_reports(n: int, seed: int) -> list[dict[str, Any]]:
@@ -128,6 +186,36 @@ def reports(draw: st.DrawFn) -> dict[str, Any]:
         if value is not None:
             requests[name] = value
     report["requests"] = requests
+    for name in ("failed_mediation", "prior_warning_letter", "penalty_imposed"):
+        value = draw(st.sampled_from((None, True, False)))
+        if value is not None:
+            history[name] = value
+    help_sought = draw(
+        st.none()
+        | st.lists(
+            st.fixed_dictionaries(
+                {"to": st.sampled_from(HELP_CHANNELS.codes)},
+                optional={
+                    "months_ago": st.sampled_from((0, 11, 12, 24)),
+                    "outcome": st.sampled_from(HELP_OUTCOMES.codes),
+                },
+            ),
+            max_size=3,
+        )
+    )
+    if help_sought is not None:
+        history["help_sought"] = help_sought
+    abuser = report.setdefault("abuser", {})
+    for name in ("others_involved", "can_reach_workplace_or_school"):
+        value = draw(st.sampled_from((None, True, False)))
+        if value is not None:
+            abuser[name] = value
+    if draw(st.booleans()):
+        contact: dict[str, Any] = {"kind": draw(st.sampled_from(CONTACT_KINDS.codes))}
+        days = draw(st.none() | st.sampled_from((-1, 0, 7, 8)))
+        if days is not None:
+            contact["on"] = (date(2026, 3, 2) + timedelta(days=days)).isoformat()
+        report["upcoming_contact"] = contact
     level = draw(st.none() | st.sampled_from(LEVELS.codes))
     if level is not None:
         report["professional_judgement"] = {

@@ -62,7 +62,7 @@ def test_sixteen_threads_two_policies_equal_serial(n: int) -> None:
 def test_reload_under_load_never_mixes_versions() -> None:
     text = Path(DEFAULT_POLICY).read_text("utf-8")
     lowered = text.replace(
-        '{history.police_calls_12m: {">=": 3}}', '{history.police_calls_12m: {">=": 2}}'
+        '{history.reports_12m: {">=": 3}}', '{history.reports_12m: {">=": 2}}'
     ).encode()
     versions = [text.encode(), lowered]
     references = {}

@@ -54,7 +54,7 @@ def triage_accepts(instance: Any) -> bool:
 KNOWN_KEYWORDS = {
     "type", "enum", "anyOf", "$ref", "properties", "required", "additionalProperties",
     "propertyNames", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-    "default", "title", "description", "$defs",
+    "default", "title", "description", "$defs", "items", "minItems", "maxItems",
 }  # fmt: skip
 
 
@@ -80,6 +80,13 @@ def from_schema(node: dict[str, Any], root: dict[str, Any] = SCHEMA) -> st.Searc
         return _strings(node)
     if kind == "object":
         return _objects(node, root)
+    if kind == "array":
+        # Short lists keep examples small; the bound itself is checked by a list one
+        # item too long in `changed_once`'s replacements and in test_report.
+        low = node.get("minItems", 0)
+        return st.lists(
+            from_schema(node["items"], root), min_size=low, max_size=min(node.get("maxItems", 3), 3)
+        )
     raise AssertionError(f"no generator for {node}")
 
 

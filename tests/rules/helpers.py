@@ -47,3 +47,21 @@ def compare(policy: Policy, reports: list[dict[str, Any]]) -> list[str]:
         if [w.fired for w in a] != [w.fired for w in b]:
             mismatches.append(report["id"])
     return mismatches
+
+
+def crosses(report: dict[str, Any]) -> bool:
+    """Directly from the report: two police calls or other help-seeking in the past 12
+    months, and nothing that flags repeat victimisation anyway (a violation, or help
+    after which the violence went on)."""
+    history = report.get("history", {})
+    sought = history.get("help_sought")
+    calls = history.get("police_calls_12m")
+    if calls is None and sought is None:
+        return False
+    recent = sum(1 for h in sought or () if h.get("months_ago", 99) < 12)
+    failed = any(h.get("outcome") == "violence_continued" for h in sought or ())
+    return bool(
+        (calls or 0) + recent == 2
+        and not history.get("protection_order_violations", 0) >= 1
+        and not failed
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -102,6 +103,11 @@ NO_RED_FLAGS = {
         "forced_sex",
         "sexual_abuse",
         "threat_to_harm_children",
+        # forms of domestic violence the law names (法释〔2022〕17号 art. 3), and a weapon
+        "frequent_verbal_abuse",
+        "neglect_or_abandonment",
+        "economic_abuse",
+        "weapon_access",
     )
 }
 
@@ -126,12 +132,16 @@ def test_information_gap_when_unknown_could_raise_level() -> None:
         indicators=complete,
         victim={"age": 30, "pregnant": False, "disability": False, "lacks_capacity": False},
         children={"minors_exposed": False},
+        abuser={"others_involved": False},
+        history={"help_sought": []},
     )
     assert "information_gap" not in d.flags and d.risk_level_max == d.risk_level
     d = decide(
         indicators=dict(complete, strangulation="unknown"),
         victim={"age": 30, "pregnant": False, "disability": False, "lacks_capacity": False},
         children={"minors_exposed": False},
+        abuser={"others_involved": False},
+        history={"help_sought": []},
     )
     assert "information_gap" in d.flags
     assert d.information_gaps[0].fact == "indicators.strangulation"
@@ -257,3 +267,157 @@ class TestSeparation:
         abuser = {} if relationship is None else {"relationship": relationship}
         separated = self.answers(abuser, separation=answer).separated
         assert order[separated] >= order[answer]
+
+
+# -- issue 14, second part: the classes the law and the evidence name ---------------------------
+
+WEAPON_COMBINATIONS = [
+    ({"weapon_access": "yes"}, {"relationship": "ex_spouse"}),
+    ({"weapon_access": "yes"}, {"relationship": "spouse", "months_since_separation": 30}),
+    ({"weapon_access": "yes", "threat_to_kill": "yes"}, {"relationship": "spouse"}),
+    ({"weapon_access": "yes", "threat_to_harm_children": "yes"}, {"relationship": "partner"}),
+]
+
+
+@pytest.mark.parametrize(("indicators", "abuser"), WEAPON_COMBINATIONS)
+def test_any_weapon_in_a_lethal_combination_is_extreme(
+    indicators: dict[str, str], abuser: dict[str, Any]
+) -> None:
+    """A weapon other than a gun with separation, a threat to kill or threats against
+    the children: extreme, an emergency response and an urgent protection order
+    (Campbell et al. 2003; 反家庭暴力法第28条)."""
+    d = decide(indicators=indicators, abuser=abuser)
+    assert d.risk_level == "extreme" and d.priority == "P1"
+    assert {"emergency_response", "protection_order", "protection_order_urgent"} <= set(d.flags)
+
+
+def test_a_weapon_alone_is_at_least_medium_and_never_mediated() -> None:
+    d = decide(case_type="emotional_dispute", indicators={"weapon_access": "yes"})
+    assert LEVELS.rank(d.risk_level) >= LEVELS.rank("medium")
+    assert "mediation_contraindicated" in d.flags and "mediation_suitable" not in d.flags
+
+
+FORMS = ("frequent_verbal_abuse", "neglect_or_abandonment", "economic_abuse")
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("case_type", ["domestic_violence", "emotional_dispute"])
+def test_the_forms_the_law_names_are_domestic_violence(form: str, case_type: str) -> None:
+    """Frequent insults or intimidation, starving or abandoning, economic abuse: never
+    mediated, and an emotional dispute that shows them is assessed as domestic violence
+    (反家庭暴力法第2条; 法释〔2022〕17号第3条)."""
+    d = decide(case_type=case_type, indicators={form: "yes"})
+    assert "mediation_contraindicated" in d.flags and "mediation_suitable" not in d.flags
+    assert ("assessed_as_domestic_violence" in d.flags) is (case_type == "emotional_dispute")
+
+
+VULNERABLE = [
+    ({"age": 75}, {}),
+    ({"disability": True}, {}),
+    ({"lacks_capacity": True}, {}),
+    ({}, {"victim_depends_on_abuser": "yes"}),
+]
+
+
+@pytest.mark.parametrize("form", [*FORMS, "index_threat", "isolation", "stalking"])
+@pytest.mark.parametrize(("victim", "extra"), VULNERABLE)
+def test_a_vulnerable_victim_of_any_form_is_at_least_medium(
+    form: str, victim: dict[str, Any], extra: dict[str, str]
+) -> None:
+    d = decide(victim=victim, indicators={form: "yes", **extra})
+    assert LEVELS.rank(d.risk_level) >= LEVELS.rank("medium")
+    # and the same answers for an adult who is not vulnerable give no such floor
+    plain = decide(
+        victim={"age": 30, "disability": False, "lacks_capacity": False},
+        indicators={form: "yes", "victim_depends_on_abuser": "no"},
+    )
+    assert "vulnerable_victim_threatened_or_controlled" not in {e.rule for e in plain.trace}
+
+
+def test_an_abandoned_dependant_is_placed() -> None:
+    """反家庭暴力法第15条、第18条: a person left without care is placed by civil affairs;
+    an adult with capacity decides whether she goes (第5条: her true wishes)."""
+    neglect = {"neglect_or_abandonment": "yes"}
+    consent = {"share_with_agencies": True, "referral": True}
+    d = decide(victim={"age": 82}, indicators=neglect, consent=consent)
+    assert "shelter" in d.flags
+    assert any(t.action == "temporary_placement" for t in d.routing.tasks)
+    refused = decide(victim={"age": 82}, indicators=neglect, consent={"share_with_agencies": False})
+    assert "shelter" in refused.flags
+    assert [w.action for w in refused.routing.withheld] == ["temporary_placement"]
+    # one who lacks capacity is placed by the legal duty, consent or not
+    ward = decide(victim={"lacks_capacity": True}, indicators=neglect)
+    assert any(t.action == "guardian_placement" for t in ward.routing.tasks)
+
+
+@pytest.mark.parametrize(
+    ("history", "repeat"),
+    [
+        ({"police_calls_12m": 1, "help_sought": [{"to": "school", "months_ago": 1}] * 2}, True),
+        ({"help_sought": [{"to": "womens_federation", "months_ago": 11}] * 3}, True),
+        ({"help_sought": [{"to": "womens_federation", "months_ago": 12}] * 3}, False),
+        ({"help_sought": [{"to": "womens_federation"}] * 3}, False),  # when: unknown
+        ({"police_calls_12m": 2, "help_sought": [{"to": "procuratorate", "months_ago": 0}]}, True),
+        ({"police_calls_12m": 2, "help_sought": []}, False),
+    ],
+)
+def test_reports_to_any_agency_count_toward_repeat_victimisation(
+    history: dict[str, Any], repeat: bool
+) -> None:
+    """SafeLives: three incidents in 12 months, reported to any agency, not only police."""
+    assert ("repeat_victimisation" in decide(history=history).flags) is repeat
+
+
+def test_violence_after_earlier_help_is_repeated_not_minor() -> None:
+    """Violence that went on after help is no case for a warning letter (反家庭暴力法第16条)
+    and opens the protection order (法释〔2022〕17号第6条)."""
+    minor = {"physical_violence": "yes", "current_injury": "no", "escalation": "no"}
+    history = {"police_calls_12m": 0, "penalty_imposed": False, "prior_warning_letter": False}
+    assert "warning_letter" in decide(indicators=minor, history=history).flags
+    failed = [{"to": "residents_committee", "months_ago": 20, "outcome": "violence_continued"}]
+    d = decide(indicators=minor, history={**history, "help_sought": failed})
+    assert "warning_letter" not in d.flags
+    assert {"protection_order", "repeat_victimisation", "mediation_contraindicated"} <= set(d.flags)
+    stopped = [{"to": "residents_committee", "months_ago": 20, "outcome": "violence_stopped"}]
+    assert (
+        "warning_letter"
+        in decide(indicators=minor, history={**history, "help_sought": stopped}).flags
+    )
+
+
+def test_several_abusers_bring_a_case_conference() -> None:
+    d = decide(abuser={"others_involved": True})
+    assert {"case_conference", "mediation_contraindicated"} <= set(d.flags)
+    assert "other_person_threat" in {x.indicator for x in d.derived_indicators}
+
+
+@pytest.mark.parametrize(("reach", "measure"), [(True, True), (False, False), (None, False)])
+def test_workplace_access_goes_into_the_order(reach: bool | None, measure: bool) -> None:
+    """法释〔2022〕17号第10条: the order can bar him from her home, school and workplace."""
+    abuser = {} if reach is None else {"can_reach_workplace_or_school": reach}
+    d = decide(indicators={"threat_to_kill": "yes"}, abuser=abuser)
+    assert "protection_order" in d.flags and "protection_order_no_contact" in d.flags
+    assert ("protection_order_stay_away" in d.flags) is measure
+    # never asked for without an order
+    quiet = decide(abuser={"can_reach_workplace_or_school": True})
+    assert "protection_order" not in quiet.flags and "protection_order_stay_away" not in quiet.flags
+
+
+@pytest.mark.parametrize(
+    ("days", "plan"), [(-1, False), (0, True), (7, True), (8, False), (None, True)]
+)
+def test_a_safety_plan_before_an_upcoming_contact(days: int | None, plan: bool) -> None:
+    """Reported 2026-03-02 (Asia/Shanghai): a contact 0 to 7 days on, or on a day not yet
+    known, needs a safety plan within 24 hours at medium risk or above."""
+    contact: dict[str, Any] = {"kind": "child_handover"}
+    if days is not None:
+        contact["on"] = (date(2026, 3, 2) + timedelta(days=days)).isoformat()
+    d = decide(indicators={"physical_violence": "yes"}, upcoming_contact=contact)
+    assert d.risk_level == "medium"
+    assert ("safety_planning" in d.flags) is plan
+    tasks = [t for t in d.routing.tasks if t.action == "safety_plan_before_contact"]
+    assert bool(tasks) is plan
+    for t in tasks:
+        assert t.due - d.reported_at == timedelta(hours=24)
+    standard = decide(indicators={"physical_violence": "no"}, upcoming_contact=contact)
+    assert "safety_planning" not in standard.flags

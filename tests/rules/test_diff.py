@@ -19,8 +19,9 @@ from triage.rules import DEFAULT_POLICY
 
 from ..conftest import EXAMPLES
 from ..strategies import random_reports
+from .helpers import crosses
 
-THRESHOLD = '{history.police_calls_12m: {">=": 3}}'
+THRESHOLD = '{history.reports_12m: {">=": 3}}'
 ALL = 10**6  # keep every example id
 
 
@@ -48,15 +49,6 @@ def _jsonl(reports: list[dict[str, Any]], tmp_path_factory: pytest.TempPathFacto
 @pytest.fixture(scope="module", name="result")
 def _result(jsonl: Path) -> DiffResult:
     return diff_policies(None, candidate_bytes(), iter_reports(jsonl), jobs=1, examples=ALL)
-
-
-def crosses(report: dict[str, Any]) -> bool:
-    """Directly from the report: two calls, and no violation that fires the rule anyway."""
-    history = report.get("history", {})
-    return bool(
-        history.get("police_calls_12m") == 2
-        and not history.get("protection_order_violations", 0) >= 1
-    )
 
 
 def test_one_threshold_moves_exactly_the_reports_that_cross_it(

@@ -39,9 +39,7 @@ def test_tables_go_with_their_policy() -> None:
     text = (
         Path(DEFAULT_POLICY)
         .read_text("utf-8")
-        .replace(
-            '{history.police_calls_12m: {">=": 3}}', '{history.police_calls_12m: {">=": 7}}', 1
-        )
+        .replace('{history.reports_12m: {">=": 3}}', '{history.reports_12m: {">=": 7}}', 1)
     )
     t = triage.Triage(text.encode(), model=None)
     t.assess(random_reports(1, seed=1)[0])

@@ -23,17 +23,29 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from ..vocab import CASE_TYPES, GENDERS, INDICATORS, LEVELS, RELATIONSHIPS, SOURCES
+from ..vocab import (
+    CASE_TYPES,
+    CONTACT_KINDS,
+    GENDERS,
+    HELP_CHANNELS,
+    HELP_OUTCOMES,
+    INDICATORS,
+    LEVELS,
+    RELATIONSHIPS,
+    SOURCES,
+)
 
 __all__ = [
     "Abuser",
     "Children",
     "Consent",
+    "HelpSought",
     "History",
     "Location",
     "ProfessionalJudgement",
     "Report",
     "Requests",
+    "UpcomingContact",
     "Victim",
 ]
 
@@ -52,6 +64,9 @@ if TYPE_CHECKING:  # the vocabularies are data; type checkers see plain strings
     Relationship: TypeAlias = str
     Level: TypeAlias = str
     IndicatorCode: TypeAlias = str
+    HelpChannel: TypeAlias = str
+    HelpOutcome: TypeAlias = str
+    ContactKind: TypeAlias = str
 else:
     Source = Literal[SOURCES.codes]
     CaseType = Literal[CASE_TYPES.codes]
@@ -59,6 +74,9 @@ else:
     Relationship = Literal[RELATIONSHIPS.codes]
     Level = Literal[LEVELS.codes]
     IndicatorCode = Literal[INDICATORS.codes]
+    HelpChannel = Literal[HELP_CHANNELS.codes]
+    HelpOutcome = Literal[HELP_OUTCOMES.codes]
+    ContactKind = Literal[CONTACT_KINDS.codes]
 
 # The JSON Schema (`triage schema report`) is the contract: every type below says in
 # its schema exactly what its validator accepts, and tests/test_contract.py checks
@@ -209,11 +227,29 @@ class Abuser(_Model):
     months_since_separation: Count | None = Field(
         None, description="how long ago they separated, when only that is known"
     )
+    others_involved: StrictBool | None = Field(
+        None,
+        description="someone else in the household also abuses or threatens the victim "
+        "(多人施暴; DASH Q20)",
+    )
+    can_reach_workplace_or_school: StrictBool | None = Field(
+        None,
+        description="the abuser knows or can reach the victim's workplace or school "
+        "(法释〔2022〕17号第10条: the order can bar him from them)",
+    )
 
 
 class Children(_Model):
     count: Count | None = Field(None, description="children of either party, all ages")
     minors_exposed: StrictBool | None = None
+
+
+class HelpSought(_Model):
+    """One earlier time the victim (or someone for her) sought help, other than the police."""
+
+    to: HelpChannel
+    months_ago: Count | None = Field(None, description="how many months before this report")
+    outcome: HelpOutcome | None = None
 
 
 class History(_Model):
@@ -230,6 +266,11 @@ class History(_Model):
         None,
         description="a public-security penalty (detention or a fine) was imposed for this "
         "incident (反家庭暴力法第16条: a warning letter is for cases without one)",
+    )
+    help_sought: Annotated[list[HelpSought], Field(max_length=50)] | None = Field(
+        None,
+        description="earlier help-seeking other than police calls (women's federation, "
+        "committee, mediation, school, procuratorate ...); not given means not known",
     )
 
 
@@ -258,6 +299,13 @@ class ProfessionalJudgement(_Model):
     by: Label | None = Field(None, description="the assessor's name or staff id, any script")
 
 
+class UpcomingContact(_Model):
+    """A coming moment when the victim meets, or can be reached by, the abuser."""
+
+    kind: ContactKind
+    on: Date | None = Field(None, description="the day it is to happen, if known")
+
+
 class Report(_Model):
     """One incoming report of domestic violence or a family/emotional dispute."""
 
@@ -277,6 +325,7 @@ class Report(_Model):
         None, description="free text; never logged, echoed or read by rules"
     )
     professional_judgement: ProfessionalJudgement | None = None
+    upcoming_contact: UpcomingContact | None = None
 
     def indicator(self, code: str) -> str:
         """The given answer for an indicator, ``unknown`` when not given."""

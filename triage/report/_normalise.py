@@ -65,6 +65,9 @@ def normalise(report: Report) -> Answers:
     violations = report.history.protection_order_violations
     if violations is not None and violations > 0:
         settle("breached_order", "history.protection_order_violations")
+    if report.abuser.others_involved is True:
+        # DASH Q20: another person has threatened the victim (multiple perpetrators).
+        settle("other_person_threat", "abuser.others_involved")
     recent = _separated_within_a_year(report)
     if recent is not None:
         settle("separation", recent)

@@ -26,6 +26,7 @@ from ..report._normalise import tri
 from ..risk import INSTRUMENTS
 from ..vocab import (
     CASE_TYPES,
+    CONTACT_KINDS,
     FLAGS,
     GENDERS,
     INDICATORS,
@@ -119,6 +120,44 @@ def _minor(c: FactContext) -> str:
     if by_age == "no" or victim.minor is False:
         return "no"
     return "unknown"
+
+
+def _help_12m(report: Any) -> int | None:
+    """Earlier help-seeking (not police) known to be within the 12 months before the report."""
+    sought = report.history.help_sought
+    if sought is None:
+        return None
+    return sum(1 for h in sought if h.months_ago is not None and h.months_ago < 12)
+
+
+def _reports_12m(c: FactContext) -> Any:
+    """Police calls and other help-seeking in the past 12 months: SafeLives counts
+    incidents reported to any agency, not only police call-outs, toward escalation."""
+    calls, helps = c.report.history.police_calls_12m, _help_12m(c.report)
+    if calls is None and helps is None:
+        return MISSING
+    return (calls or 0) + (helps or 0)
+
+
+def _help_failed(c: FactContext) -> str:
+    """Yes when violence went on after earlier help; no only when every earlier
+    help-seeking is recorded and each one stopped it."""
+    sought = c.report.history.help_sought
+    if sought is None:
+        return "unknown"
+    outcomes = {h.outcome or "unknown" for h in sought}
+    if "violence_continued" in outcomes:
+        return "yes"
+    return "no" if outcomes <= {"violence_stopped"} else "unknown"
+
+
+def _contact_days(c: FactContext) -> Any:
+    """Days from the report's day to the upcoming contact (negative once it is past);
+    missing when it is not dated."""
+    contact = c.report.upcoming_contact
+    if contact is None or contact.on is None:
+        return MISSING
+    return max(-3660, min(3660, (contact.on - c.report.reported_at.date()).days))
 
 
 def _instrument(iid: str, attribute: str) -> Getter:
@@ -304,6 +343,19 @@ def _build() -> dict[str, Fact]:
             raises_risk=True,
         )
     )
+    for name, zh, en in (
+        (
+            "others_involved",
+            "另有家庭成员共同施暴或威胁（多人施暴）",
+            "someone else in the household also abuses or threatens the victim",
+        ),
+        (
+            "can_reach_workplace_or_school",
+            "施暴者知道或能到达受害人的工作单位或学校",
+            "the abuser knows or can reach the victim's workplace or school",
+        ),
+    ):
+        add(Fact(f"abuser.{name}", "tri", _yes_no("abuser", name), zh, en, raises_risk=True))
     add(
         Fact(
             "children.count",
@@ -357,6 +409,40 @@ def _build() -> dict[str, Fact]:
                 raises_risk=True,
             )
         )
+    add(
+        Fact(
+            "history.help_sought_12m",
+            "int",
+            lambda c: _opt(_help_12m(c.report)),
+            "过去12个月向公安以外机构求助次数",
+            "help sought from other agencies than the police in past 12 months",
+            optional=True,
+            lo=0,
+            hi=50,
+        )
+    )
+    add(
+        Fact(
+            "history.reports_12m",
+            "int",
+            _reports_12m,
+            "过去12个月报警及其他求助次数",
+            "police calls and other help sought in past 12 months",
+            optional=True,
+            lo=0,
+            hi=1050,
+        )
+    )
+    add(
+        Fact(
+            "history.help_failed",
+            "tri",
+            _help_failed,
+            "既往求助后暴力仍在继续",
+            "violence went on after earlier help",
+            raises_risk=True,
+        )
+    )
     add(
         Fact(
             "history.penalty_imposed",
@@ -428,6 +514,29 @@ def _build() -> dict[str, Fact]:
             ),
             "评估人员认为可能致命",
             "assessor believes it potentially lethal",
+        )
+    )
+    add(
+        Fact(
+            "upcoming_contact.kind",
+            "enum",
+            lambda c: _opt(c.report.upcoming_contact.kind if c.report.upcoming_contact else None),
+            "即将发生的接触",
+            "upcoming contact",
+            values=CONTACT_KINDS.codes,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "upcoming_contact.days",
+            "int",
+            _contact_days,
+            "距即将发生的接触的天数",
+            "days until the upcoming contact",
+            optional=True,
+            lo=-3660,
+            hi=3660,
         )
     )
     add(
