@@ -101,6 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "  - statistical model{synthetic}: estimate {p:.2f}{span}, band {band}; "
         "main factors: {factors}",
     ),
+    "not_applicable": ("（不适用）", " (n/a)"),
     "band_low": ("低", "low"),
     "band_moderate": ("中", "moderate"),
     "band_high": ("高", "high"),

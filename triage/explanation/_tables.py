@@ -15,7 +15,7 @@ from rich.table import Table
 from .._lang import check_lang
 from ..risk import INSTRUMENTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
-from ._catalogue import instrument_level
+from ._catalogue import instrument_level, say
 
 if TYPE_CHECKING:
     from ..decision import Decision
@@ -37,24 +37,28 @@ def _head(zh: str, en: str, lang: str | None) -> str:
 
 
 def _instrument_cell(decision: Decision, name: str, lang: str | None = None) -> str:
-    """Score (range) and level (range); in one language the level is in words, and in
-    both the codes stay, being the same in either."""
+    """Score (range) and level (range) in words: one language, or a line in each."""
     r = decision.instruments[name]
 
-    def shown(code: str) -> str:
-        return code if lang is None else instrument_level(code, lang)
+    def level(in_lang: str) -> str:
+        low, high = instrument_level(r.level, in_lang), instrument_level(r.level_max, in_lang)
+        return low if r.level == r.level_max else f"{low}→{high}?"
 
     score = f"{r.score}" if r.score == r.score_max else f"{r.score}–{r.score_max}"
-    level = shown(r.level) if r.level == r.level_max else f"{shown(r.level)}→{shown(r.level_max)}?"
-    return f"{score} {level}" + ("" if r.applies else " (n/a)")
+    words = level(lang) if lang is not None else f"{level('zh')}\n{level('en')}"
+    if r.applies:
+        return f"{score} {words}"
+    marks = (lang,) if lang else ("zh", "en")
+    return f"{score} {words}" + "".join(say("not_applicable", x) for x in marks)
 
 
-def _model_cell(decision: Decision) -> str:
+def _model_cell(decision: Decision, lang: str | None = None) -> str:
     m = decision.model
     if m is None:
         return "—"
     shown = f"{m.probability:.2f}" + ("" if m.band == m.band_max else f"–{m.probability_max:.2f}")
-    return f"{shown} {m.band}" + ("*" if m.synthetic else "")
+    band = " / ".join(say(f"band_{m.band}", x) for x in ((lang,) if lang else ("zh", "en")))
+    return f"{shown} {band}" + ("*" if m.synthetic else "")
 
 
 def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Group:
@@ -114,7 +118,7 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
         scores.add_row(
             escape(d.report_id),
             *(_instrument_cell(d, name, lang) for name in INSTRUMENTS),
-            _model_cell(d),
+            _model_cell(d, lang),
         )
     return Group(main, scores)
 
