@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -90,9 +90,16 @@ class Prepared:
         "report",
     )
 
-    def __init__(self, report: Report | Mapping[str, Any], *, explain: bool = True) -> None:
+    def __init__(
+        self,
+        report: Report | Mapping[str, Any],
+        *,
+        explain: bool = True,
+        sources: Sequence[str] | None = None,
+    ) -> None:
         self.explain = explain  # False: no model factors (policies compared on outcomes)
-        self.report = validate_report(report)
+        # ``sources``: the channels of the policies it is for (each policy checks its own)
+        self.report = validate_report(report, sources)
         self.answers = normalise(self.report)
         self._scored: dict[str, dict[str, InstrumentResult]] = {}
         self._maxed: dict[int, FactContext] = {}
@@ -296,8 +303,12 @@ class Triage:
 
     def _run(self, report: Report | Mapping[str, Any] | Prepared, gaps: bool = True) -> _Run:
         policy, evaluator = self._active  # one policy version for the whole decision
-        prepared = report if isinstance(report, Prepared) else Prepared(report)
+        prepared = (
+            report if isinstance(report, Prepared) else Prepared(report, sources=policy.sources)
+        )
         valid, answers = prepared.report, prepared.answers
+        if valid.source not in policy.sources:  # prepared for another policy
+            validate_report(valid, policy.sources)
         instruments = prepared.instruments(policy.meta.instrument_options)
         model = self.model() if evaluator.reads_model else None
         estimate = prepared.predict(model) if model is not None else None
@@ -414,7 +425,11 @@ class Triage:
 
         Level, priority, flags and routing are exactly those of `assess`.
         """
-        prepared = report if isinstance(report, Prepared) else Prepared(report, explain=False)
+        prepared = (
+            report
+            if isinstance(report, Prepared)
+            else Prepared(report, explain=False, sources=self.policy.sources)
+        )
         run = self._run(prepared, gaps=False)
         valid, world = run.report, run.world
         if run.failed or world is None:

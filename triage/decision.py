@@ -136,7 +136,9 @@ class RoutingPlan(_Frozen):
     consent_to_share: str = Field(description="yes, no or unknown, as reported")
     consent_to_referral: str = Field("unknown", description="yes, no or unknown, as reported")
     labels: dict[str, Translated] = Field(
-        default_factory=dict, description="labels of the departments and actions in this plan"
+        default_factory=dict,
+        description="labels of the departments and actions in this plan, and of the "
+        "policy's own source and flags the decision names",
     )
     past_holiday_list: bool = Field(
         False,

@@ -27,7 +27,7 @@ def _value(fact: Any, rng: random.Random) -> Any:
         hi = int(fact.hi if fact.hi is not None else 20)
         value = rng.choice([lo, hi, rng.randint(lo, hi), rng.randint(lo, min(hi, lo + 5))])
         return value + 0.5 if fact.kind == "float" and rng.random() < 0.3 else value
-    if fact.kind == "enum":
+    if fact.kind == "enum" or fact.values:  # a code with known values (the source)
         return rng.choice(fact.values)
     return rng.choice(["xixiang", "xinan", "other"])
 

@@ -178,9 +178,36 @@ CASES: list[tuple[str, str, list[tuple[int | None, int | None, str, str, str | N
         [(7, 5, "missing", "required field is missing", None)],
     ),
     (
-        "missing English description",
-        HEAD + rule("{indicators.stalking: yes}").replace("{zh: 测试, en: test}", "{zh: 测试}"),
-        [(8, 18, "missing", "required field is missing", None)],
+        "missing Chinese description in a Chinese policy",
+        HEAD + rule("{indicators.stalking: yes}").replace("{zh: 测试, en: test}", "{en: test}"),
+        [(8, 18, "missing-translation", "no zh text for rules.r1.description", None)],
+    ),
+    (
+        "missing English description in an English policy",
+        HEAD.replace("  jurisdiction:", "  language: en\n  jurisdiction:")
+        + rule("{indicators.stalking: yes}").replace("{zh: 测试, en: test}", "{zh: 测试}"),
+        [(9, 18, "missing-translation", "no en text for rules.r1.description", None)],
+    ),
+    (
+        "a description in neither language",
+        HEAD + rule("{indicators.stalking: yes}").replace("{zh: 测试, en: test}", "{}"),
+        [(8, 18, "invalid", "give the text in zh or en", None)],
+    ),
+    (
+        "a flag the policy does not declare",
+        HEAD + rule("{flags.lap_protocol: true}", "{priority: P2}"),
+        [(9, 12, "unknown-fact", "unknown fact 'flags.lap_protocol'", None)],
+    ),
+    (
+        "a source the policy does not declare",
+        HEAD + rule("{source: [police_110, call_911]}", "{priority: P2}"),
+        [(9, 33, "unknown-value", "'call_911' is not a source", None)],
+    ),
+    (
+        "the policy's own flag with a standard code",
+        HEAD.replace("rules:", "flags:\n  shelter: {zh: 庇护, en: shelter}\nrules:")
+        + rule("{indicators.stalking: yes}"),
+        [(7, 3, "duplicate-code", "'shelter' is already a standard one", None)],
     ),
     (
         "misspelt rule key",
@@ -357,3 +384,17 @@ def test_rules_may_read_the_model_only_as_at_least(when: str, refused: bool) -> 
         return
     found = problems(text)
     assert [(p[0], p[2]) for p in found] == [(9, "model-may-lower")]  # the `when` line
+
+
+def test_a_policy_in_one_language_names_each_missing_translation() -> None:
+    """A policy need carry only its own language; a text missing in the other reads as a
+    marker that names its key, and the policy says how many there are."""
+    text = HEAD.replace("rules:", "flags:\n  lap_protocol: {zh: 致命性评估程序}\nrules:") + rule(
+        "{indicators.stalking: yes}", "{level: high, flags: [lap_protocol]}"
+    ).replace("{zh: 测试, en: test}", "{zh: 测试}")
+    policy = load_policy(text.encode())
+    assert policy.rules[0].description == {"zh": "测试", "en": "⟨missing en: rules.r1.description⟩"}
+    assert policy.own_labels["lap_protocol"].en == "⟨missing en: flags.lap_protocol⟩"
+    notices = {code: en for code, _, en in policy.notices()}
+    assert "2 texts have no en version" in notices["no-en-text"]
+    assert "lap_protocol" in policy.flags

@@ -16,6 +16,7 @@ from .._pipeline import Triage
 from ..explanation import explain
 from ..explanation._tables import print_decisions
 from ..risk import cohort as synthetic
+from ..rules import load_policy
 from ..vocab import INDICATORS, VOCABULARIES, implied_closure
 from . import _schemas
 from ._common import (
@@ -91,10 +92,15 @@ def vocab(lang: str | None, as_json: bool) -> None:
 
 @click.command()
 @click.argument("what", type=click.Choice(["report", "decision", "policy", "fixture"]))
+@POLICY_OPTION
 @guarded
-def schema(what: str) -> None:
-    """Print the JSON Schema of reports, decisions, policy files or case fixtures."""
-    click.echo(json.dumps(_schemas.schema(what), ensure_ascii=False, indent=2))
+def schema(what: str, policy_path: str | None) -> None:
+    """Print the JSON Schema of reports, decisions, policy files or case fixtures.
+
+    A report's sources are the policy's: the packaged one's unless --policy names another.
+    """
+    sources = load_policy(policy_path).sources if policy_path is not None else None
+    click.echo(json.dumps(_schemas.schema(what, sources), ensure_ascii=False, indent=2))
 
 
 @click.command()

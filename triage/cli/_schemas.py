@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .._errors import UsageError
 from ..decision import Decision
 from ..policytest._fixtures import FixtureFile
-from ..report._model import Report
+from ..report._model import report_schema
 from ..rules._schema import PolicyFile
 
 __all__ = ["schema"]
 
 
-def schema(what: str) -> dict[str, Any]:
-    """The JSON Schema of ``report``, ``decision``, ``policy`` or ``fixture``."""
+def schema(what: str, sources: Sequence[str] | None = None) -> dict[str, Any]:
+    """The JSON Schema of ``report`` (taking ``sources``, by default the standard ones),
+    ``decision``, ``policy`` or ``fixture``."""
     if what == "report":
-        return dict(Report.model_json_schema())
+        return report_schema(sources)
     if what == "decision":
         return dict(Decision.model_json_schema(mode="serialization"))
     if what == "policy":

@@ -102,6 +102,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "main factors: {factors}",
     ),
     "not_applicable": ("（不适用）", " (n/a)"),
+    "flagged": ("已标记：{label}", "flagged: {label}"),
     "band_low": ("低", "low"),
     "band_moderate": ("中", "moderate"),
     "band_high": ("高", "high"),
@@ -235,6 +236,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "- Without a rule naming a lead: {label}.",
     ),
     "rb_departments_title": ("## 部门", "## Departments"),
+    "rb_own_sources_title": ("## 本策略自定义的案源渠道", "## This policy's own sources"),
+    "rb_own_flags_title": ("## 本策略自定义的处置标记", "## This policy's own flags"),
     "rb_departments_head": ("| 代码 | 名称 |", "| Code | Name |"),
     "rb_sign_title": ("## 审核签字", "## Review and sign-off"),
     "rb_sign_text": (

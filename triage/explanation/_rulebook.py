@@ -13,7 +13,7 @@ from ..rules._ir import All, Cond, Not, Test
 from ..rules._policy import Policy
 from ..vocab import FLAGS, LEVELS, PRIORITIES
 from ._catalogue import duration_words, instrument_level, say
-from ._text import value_label
+from ._text import own_labels, term, value_label
 
 __all__ = ["describe", "rulebook"]
 
@@ -77,7 +77,7 @@ def _effect(rule: Any, policy: Policy, lang: str) -> str:
             say("rb_priority", lang, p=t.priority, label=PRIORITIES.label(t.priority, lang))
         )
     if t.flags:
-        names = say("sep", lang).join(FLAGS.label(f, lang) for f in t.flags)
+        names = say("sep", lang).join(term(FLAGS, f, lang) for f in t.flags)
         parts.append(say("rb_flags", lang, names=names))
     if t.lead:
         label = config.departments[t.lead].get(lang)
@@ -118,6 +118,11 @@ def _departments(rule: Any) -> set[str]:
 def rulebook(policy: Policy, lang: str = DEFAULT_LANG, fmt: str = "md") -> str:
     """The whole policy as a reviewable document (Markdown or HTML)."""
     check_lang(lang)
+    with own_labels(policy.own_labels):
+        return _rulebook(policy, lang, fmt)
+
+
+def _rulebook(policy: Policy, lang: str, fmt: str) -> str:
     m = policy.meta
     title = (m.title or {}).get(lang) or m.id
     lines: list[str] = [f"# {title}", ""]
@@ -135,6 +140,12 @@ def rulebook(policy: Policy, lang: str = DEFAULT_LANG, fmt: str = "md") -> str:
     lines += _schedule(policy, lang)
     lines += ["", say("rb_departments_title", lang), ""]
     lines += _departments_table(policy, lang)
+    parsed = policy.extra["parsed"]
+    for section, codes in (("sources", parsed.sources), ("flags", parsed.flags)):
+        if codes:
+            lines += ["", say(f"rb_own_{section}_title", lang), ""]
+            lines += [say("rb_departments_head", lang), "|---|---|"]
+            lines += [f"| `{code}` | {_cell(codes[code].get(lang) or '')} |" for code in codes]
     lines += ["", say("rb_sign_title", lang), ""]
     lines += _sign_off(lang)
     text = "\n".join(lines) + "\n"

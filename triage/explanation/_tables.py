@@ -16,6 +16,7 @@ from .._lang import check_lang
 from ..risk import INSTRUMENTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
 from ._catalogue import instrument_level, say
+from ._text import own_labels, term
 
 if TYPE_CHECKING:
     from ..decision import Decision
@@ -28,8 +29,8 @@ _SHORT = {"danger_assessment": "DA", "dash": "DASH", "lethality_screen": "LS", "
 
 def _label(vocab: Vocabulary, code: str, lang: str | None) -> str:
     if lang in ("zh", "en"):
-        return vocab.label(code, lang)
-    return f"{vocab.label(code, 'zh')}\n{vocab.label(code, 'en')}"
+        return term(vocab, code, lang)
+    return f"{term(vocab, code, 'zh')}\n{term(vocab, code, 'en')}"
 
 
 def _head(zh: str, en: str, lang: str | None) -> str:
@@ -92,12 +93,14 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
                 else f"{known.zh}\n{known.en}"
             )
         flag_lang = lang if lang in ("zh", "en") else "zh"
-        flags = ("，" if flag_lang == "zh" else ", ").join(
-            FLAGS.label(f, flag_lang) for f in d.flags
-        )
+        with own_labels(routing.labels if routing is not None else {}):
+            flags = ("，" if flag_lang == "zh" else ", ").join(
+                term(FLAGS, f, flag_lang) for f in d.flags
+            )
+            source = _label(SOURCES, d.source, lang)
         main.add_row(
             escape(d.report_id),
-            f"{_label(SOURCES, d.source, lang)}\n{_label(CASE_TYPES, d.case_type, lang)}",
+            f"{source}\n{_label(CASE_TYPES, d.case_type, lang)}",
             level,
             f"{d.priority} {_label(PRIORITIES, d.priority, lang)}",
             lead_label,

@@ -7,21 +7,49 @@ provenance); every sentence comes from the catalogue (`_catalogue.say`).
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from .._lang import DEFAULT_LANG, check_lang, pick
 from ..decision import Decision, RoutingPlan
 from ..risk import CAVEATS, INSTRUMENTS
 from ..rules._facts import FACTS
-from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, TRI
+from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, TRI, Vocabulary
 from ._catalogue import instrument_level, say
 
-__all__ = ["explain", "explain_routing", "fact_label", "value_label"]
+__all__ = ["explain", "explain_routing", "fact_label", "own_labels", "term", "value_label"]
 
 _MAX_GAPS = 10  # the decision keeps every gap; an explanation lists the most decisive
 
 
+# The labels of a policy's own sources and flags (the decision or the policy carries
+# them): set for the length of one explanation, so that the sentence helpers, which
+# know only a code and a language, can word them as they word the standard ones.
+OWN_LABELS: ContextVar[Mapping[str, Any]] = ContextVar("own_labels", default={})
+
+
+@contextmanager
+def own_labels(labels: Mapping[str, Any]) -> Iterator[None]:
+    token = OWN_LABELS.set(labels)
+    try:
+        yield
+    finally:
+        OWN_LABELS.reset(token)
+
+
+def term(vocab: Vocabulary, code: str, lang: str) -> str:
+    """A code's label: the standard vocabulary's, else the policy's own, else the code."""
+    if code in vocab:
+        return vocab.label(code, lang)
+    own = OWN_LABELS.get().get(code)
+    return str(own.get(lang)) if own is not None else code
+
+
 def fact_label(name: str, lang: str) -> str:
+    if name.startswith("flags.") and name[6:] not in FLAGS:
+        return say("flagged", lang, label=term(FLAGS, name[6:], lang))
     fact = FACTS.get(name)
     if fact is None:
         return name
@@ -43,7 +71,7 @@ def value_label(name: str, value: Any, lang: str) -> str:
     if name == "decision.priority":
         return f"{value} {PRIORITIES.label(str(value), lang)}"
     if name == "source":
-        return SOURCES.label(str(value), lang)
+        return term(SOURCES, str(value), lang)
     if name == "case_type":
         return CASE_TYPES.label(str(value), lang)
     return str(value)
@@ -59,7 +87,7 @@ def _joined(items: Any, lang: str) -> str:
 
 
 def _flags(codes: Any, lang: str) -> str:
-    return _joined((FLAGS.label(f, lang) for f in codes), lang) or say("none", lang)
+    return _joined((term(FLAGS, f, lang) for f in codes), lang) or say("none", lang)
 
 
 def _heading(key: str, lang: str, text: str = "") -> str:
@@ -69,6 +97,11 @@ def _heading(key: str, lang: str, text: str = "") -> str:
 def explain(d: Decision, lang: str = DEFAULT_LANG) -> str:
     """The decision and every reason for it, as plain sentences (``zh`` or ``en``)."""
     check_lang(lang)
+    with own_labels(d.routing.labels if d.routing is not None else {}):
+        return _explain(d, lang)
+
+
+def _explain(d: Decision, lang: str) -> str:
     lines = [_report_line(d, lang)]
     if d.status == "engine_error":
         lines.append(say("engine_error", lang))
@@ -94,7 +127,7 @@ def _report_line(d: Decision, lang: str) -> str:
         lang,
         report=say("report", lang),
         id=d.report_id,
-        source=SOURCES.label(d.source, lang),
+        source=term(SOURCES, d.source, lang),
         case_type=CASE_TYPES.label(d.case_type, lang),
         retyped=(
             say("retyped", lang, case_type=CASE_TYPES.label(d.assessed_case_type, lang))

@@ -258,7 +258,9 @@ def _chunk(items: list[Item], limit: int) -> DiffResult:
                 raise report
             if isinstance(report, (bytes, str)):
                 report = parse_json(report, where)
-            prepared = Prepared(report, explain=False)  # validated and scored once for both
+            # validated and scored once for both; each policy then checks its own sources
+            sources = dict.fromkeys((*old.policy.sources, *new.policy.sources))
+            prepared = Prepared(report, explain=False, sources=tuple(sources))
             a, b = old.outcome(prepared), new.outcome(prepared)
         except ReportError as exc:
             _invalid(out, where, exc)

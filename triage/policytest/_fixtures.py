@@ -35,7 +35,8 @@ from .._suggest import suggest
 from ..report._model import Report
 from ..report._problems import translate
 from ..rules._load import Problems, read_source
-from ..rules._schema import Bilingual, Duration, FlagCode, LevelCode, PriorityCode
+from ..rules._load import missing_text
+from ..rules._schema import Bilingual, Code, Duration, LevelCode, PriorityCode
 from ..rules._yaml import KEY, load_yaml
 
 if TYPE_CHECKING:
@@ -77,8 +78,8 @@ class Expect(_Strict):
     risk_level: LevelCode | None = None
     risk_level_max: LevelCode | None = None
     priority: PriorityCode | None = None
-    flags: list[FlagCode] = Field(default_factory=list, description="flags that must be present")
-    flags_absent: list[FlagCode] = Field(default_factory=list)
+    flags: list[Code] = Field(default_factory=list, description="flags that must be present")
+    flags_absent: list[Code] = Field(default_factory=list)
     lead: str | None = None
     co_handlers: list[str] = Field(default_factory=list)
     co_handlers_absent: list[str] = Field(default_factory=list)
@@ -205,9 +206,12 @@ def load_fixture(path: str | Path) -> Fixture:
     if problems.items or parsed is None or report is None:
         ordered = sorted(set(problems.items), key=lambda p: (p.line or 0, p.col or 0))
         raise FixtureError(f"{where}: invalid fixture", tuple(ordered))
-    return Fixture(
-        where, 1, parsed.description.model_dump(), report, parsed.expect, parsed.todo, loaded.marks
-    )
+    # A fixture for a policy in one language may describe itself in that one only.
+    description = {
+        lang: text if text is not None else missing_text(lang, "description")
+        for lang, text in parsed.description.model_dump().items()
+    }
+    return Fixture(where, 1, description, report, parsed.expect, parsed.todo, loaded.marks)
 
 
 def _names(values: Iterable[str]) -> str:
@@ -242,15 +246,24 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
     return result
 
 
+_KIND_ZH = {"rule": "规则", "department": "部门", "flag": "标记", "source": "案源渠道"}
+
+
 def _unknown_references(fixture: Fixture, policy: Any) -> list[Problem]:
-    """Rules and departments the policy does not have: a fault of the fixture, not a
-    failure of the policy."""
+    """Rules, departments, flags and sources the policy does not have: a fault of the
+    fixture, not a failure of the policy."""
     known_rules = [r.id for r in policy.rules]
     departments = list(policy.routing.departments)
+    flags, sources = list(policy.flags), list(policy.sources)
     e = fixture.expect
     refs: list[tuple[str, str, tuple[Any, ...], list[str]]] = [
         ("rule", rid, ("expect", "rules_fired", i), known_rules)
         for i, rid in enumerate(e.rules_fired)
+    ]
+    refs.append(("source", fixture.report.source, ("report", "source"), sources))
+    refs += [("flag", f, ("expect", "flags", i), flags) for i, f in enumerate(e.flags)]
+    refs += [
+        ("flag", f, ("expect", "flags_absent", i), flags) for i, f in enumerate(e.flags_absent)
     ]
     refs += [
         ("rule", rid, ("expect", "rules_not_fired", i), known_rules)
@@ -270,7 +283,7 @@ def _unknown_references(fixture: Fixture, policy: Any) -> list[Problem]:
         Problem(
             fixture.path,
             f"unknown-{kind}",
-            f"未知的{ {'rule': '规则', 'department': '部门'}[kind] } '{code}'",
+            f"未知的{_KIND_ZH[kind]} '{code}'",
             f"unknown {kind} '{code}'",
             line=fixture.line_of(*where),
             suggestion=suggest(code, known),

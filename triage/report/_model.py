@@ -8,7 +8,7 @@ unknown fields, and never put the rejected value into an error.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
@@ -45,6 +45,7 @@ __all__ = [
     "ProfessionalJudgement",
     "Report",
     "Requests",
+    "report_schema",
     "UpcomingContact",
     "Victim",
 ]
@@ -57,8 +58,22 @@ _CONFIG = ConfigDict(
     validate_default=False,
 )
 
+CODE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+
+# The source channel is a code: the standard ones (`triage vocab source`) or one the
+# policy defines (a 911 call where there is no 110). `validate_report` checks it
+# against the policy's list; `triage schema report --policy FILE` lists them.
+Source = Annotated[
+    str,
+    Field(
+        pattern=CODE_PATTERN,
+        description="the channel the report came by: "
+        + ", ".join(SOURCES.codes)
+        + ", or a source the policy defines",
+    ),
+]
+
 if TYPE_CHECKING:  # the vocabularies are data; type checkers see plain strings
-    Source: TypeAlias = str
     CaseType: TypeAlias = str
     Gender: TypeAlias = str
     Relationship: TypeAlias = str
@@ -68,7 +83,6 @@ if TYPE_CHECKING:  # the vocabularies are data; type checkers see plain strings
     HelpOutcome: TypeAlias = str
     ContactKind: TypeAlias = str
 else:
-    Source = Literal[SOURCES.codes]
     CaseType = Literal[CASE_TYPES.codes]
     Gender = Literal[GENDERS.codes]
     Relationship = Literal[RELATIONSHIPS.codes]
@@ -336,3 +350,19 @@ class Report(_Model):
         yield "id", self.id
         yield "source", self.source
         yield "case_type", self.case_type
+
+
+def report_schema(sources: Sequence[str] | None = None) -> dict[str, Any]:
+    """The report's JSON Schema, with the source channels a policy takes (by default
+    the standard ones) as its closed list: exactly what `validate_report` accepts."""
+    schema = dict(Report.model_json_schema())
+    allowed = list(SOURCES.codes if sources is None else sources)
+    properties = dict(schema["properties"])
+    properties["source"] = {
+        "type": "string",
+        "enum": allowed,
+        "title": "Source",
+        "description": "the channel the report came by (the policy's list)",
+    }
+    schema["properties"] = properties
+    return schema

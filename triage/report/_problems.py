@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -12,7 +13,7 @@ from .._errors import Problem, ReportError
 from .._suggest import suggest
 from ._model import ID_PATTERN, LABEL_PATTERN
 
-__all__ = ["report_error", "translate"]
+__all__ = ["code_problem", "report_error", "translate"]
 
 # pydantic error type -> (stable code, English, Chinese). {ge}/{le}/{max_length} come
 # from the schema's own limits, never from the input.
@@ -162,6 +163,20 @@ def _literal(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str | Non
     return "unknown-code", "not one of the allowed codes", "不是允许的编码", hint
 
 
+def code_problem(path: str, raw: object, allowed: Sequence[str]) -> Problem:
+    """The problem of a code not in ``allowed`` (a list a policy may extend)."""
+    hint = suggest(raw, allowed)
+    if 0 < len(allowed) <= SHORT_LIST:
+        listed = ", ".join(allowed)
+        return Problem(
+            path, "unknown-code", f"不是允许的编码：{listed}", f"not one of the allowed codes: {listed}",
+            suggestion=hint,
+        )  # fmt: skip
+    return Problem(
+        path, "unknown-code", "不是允许的编码", "not one of the allowed codes", suggestion=hint
+    )
+
+
 def translate(
     exc: ValidationError, model: type[BaseModel]
 ) -> list[tuple[tuple[Any, ...], str, str, str, str | None]]:
@@ -213,12 +228,18 @@ def _shown(loc: tuple[Any, ...], code: str, hint: str | None) -> tuple[Any, ...]
     return loc
 
 
-def report_error(exc: ValidationError, model: type[BaseModel]) -> ReportError:
-    """One ReportError listing every problem of ``exc``, without the rejected values."""
+def report_error(
+    exc: ValidationError | None, model: type[BaseModel], more: Sequence[Problem] = ()
+) -> ReportError:
+    """One ReportError listing every problem of ``exc`` (and ``more``), without the
+    rejected values."""
+    said = {p.path for p in more}  # a field a check outside the schema has spoken for
     problems = [
         Problem(_path(_shown(loc, code, hint)), code, zh, en, suggestion=hint)
-        for loc, code, en, zh, hint in translate(exc, model)
+        for loc, code, en, zh, hint in (translate(exc, model) if exc is not None else ())
     ]
+    problems = [p for p in problems if p.path not in said]
+    problems.extend(more)
     problems.sort(key=lambda p: (p.path, p.code))
     unique = tuple(dict.fromkeys(problems))
     noun = "problem" if len(unique) == 1 else "problems"

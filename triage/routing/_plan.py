@@ -67,7 +67,10 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
             "timezone": config.timezone,
             "consent_to_share": consent,
             "consent_to_referral": tri(report.consent.referral),
-            "labels": _labels(config, lead, co_handlers, tasks, withheld),
+            "labels": {
+                **_labels(config, lead, co_handlers, tasks, withheld),
+                **_own_labels(policy, report, fired),
+            },
             **_holiday_fields(
                 config,
                 _working_day_dates(config, chosen),
@@ -239,6 +242,17 @@ def _sort(
     for t in tasks:
         t["due"] = datetime.fromtimestamp(t.pop("stamp"), tz)
     withheld.sort(key=lambda w: (order.get(w["department"], last), w["action"] or ""))
+
+
+def _own_labels(policy: Policy, report: Report, fired: list[RuleDef]) -> dict[str, Any]:
+    """The labels of the policy's own source and flags that this decision names (the
+    standard ones are in `triage vocab`); their codes never clash with a department's
+    or an action's (the loader refuses that)."""
+    own = policy.own_labels
+    if not own:
+        return {}
+    codes = {report.source, *(f for rule in fired for f in rule.then.flags)}
+    return {code: own[code] for code in sorted(codes) if code in own}
 
 
 def _labels(

@@ -18,6 +18,7 @@ available to rules that run after every rule that can change them.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -200,10 +201,13 @@ def _age_band(age: int | None, test: Callable[[int], bool]) -> str:
 def _build() -> dict[str, Fact]:
     facts: list[Fact] = []
     add = facts.append
+    # A code, not a closed list: a policy may take reports by channels of its own (the
+    # loader checks each tested value against the policy's list). The standard ones
+    # are listed as its known values.
     add(
         Fact(
             "source",
-            "enum",
+            "code",
             lambda c: c.report.source,
             "案源渠道",
             "source channel",
@@ -746,7 +750,46 @@ def _build() -> dict[str, Fact]:
     return {fact.name: fact for fact in facts}
 
 
-FACTS: dict[str, Fact] = _build()
+class FactTable(dict[str, Fact]):
+    """The facts the library computes, by name.
+
+    Iterating gives the library's own facts. A flag a policy defines is a fact too
+    (``flags.<code>``, true once a rule raised it): looked up, it is made like the
+    standard flags' facts. Which flags a policy may use is the loader's to check.
+    """
+
+    def __missing__(self, name: str) -> Fact:
+        fact = self._flag_fact(name)
+        if fact is None:
+            raise KeyError(name)
+        return fact
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        found = dict.get(self, name)
+        return found if found is not None else (self._flag_fact(name) or default)
+
+    def __contains__(self, name: object) -> bool:
+        return dict.__contains__(self, name) or (
+            isinstance(name, str) and self._flag_fact(name) is not None
+        )
+
+    @staticmethod
+    def _flag_fact(name: str) -> Fact | None:
+        if not name.startswith("flags.") or not _CODE.fullmatch(name[6:]):
+            return None
+        code = name[6:]
+        found = _POLICY_FLAGS.get(code)
+        if found is None:
+            found = _POLICY_FLAGS.setdefault(
+                code,
+                Fact(name, "bool", _flag(code), f"已标记：{code}", f"flagged: {code}", derived=True),
+            )
+        return found
+
+
+_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_POLICY_FLAGS: dict[str, Fact] = {}
+FACTS: FactTable = FactTable(_build())
 
 
 def fact_names() -> tuple[str, ...]:

@@ -12,7 +12,7 @@ from .._errors import Problem, RuleFileError
 from .._io._read import read_limited
 from .._suggest import suggest
 from ..report._problems import translate
-from ..vocab import DEPARTMENTS
+from ..vocab import DEPARTMENTS, FLAGS, SOURCES
 from ._formula import CompileError, formula, lowering_model_facts, satisfiable
 from ._ir import Meta, RuleDef, Task, Then, reads
 from ._schema import PolicyFile
@@ -112,6 +112,65 @@ def _structure(loaded: Loaded, problems: Problems) -> PolicyFile | None:
                 continue  # reported with more precision below
             problems.add(loc, code, en, zh, hint)
         return None
+
+
+LANGUAGES = ("zh", "en")
+
+
+def missing_text(lang: str, key: str) -> str:
+    """What stands in for a text a policy does not give in ``lang``: it names the key."""
+    return f"⟨missing {lang}: {key}⟩"
+
+
+def _texts(value: dict[str, Any]) -> Any:
+    """(path, key, mapping) of every bilingual text a policy file holds."""
+    meta = value.get("policy")
+    if isinstance(meta, dict) and isinstance(meta.get("title"), dict):
+        yield ("policy", "title"), "policy.title", meta["title"]
+    for section in ("departments", "actions", "sources", "flags"):
+        entries = value.get(section)
+        if isinstance(entries, dict):
+            for code, text in entries.items():
+                if isinstance(text, dict):
+                    yield (section, code), f"{section}.{code}", text
+    rules = value.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if not isinstance(rule, dict):
+            continue
+        name = rule.get("id") if isinstance(rule.get("id"), str) else str(i)
+        if isinstance(rule.get("description"), dict):
+            yield ("rules", i, "description"), f"rules.{name}.description", rule["description"]
+        then = rule.get("then")
+        if isinstance(then, dict) and isinstance(then.get("note"), dict):
+            yield ("rules", i, "then", "note"), f"rules.{name}.note", then["note"]
+
+
+def _fill_languages(value: Any, problems: Problems) -> list[tuple[str, str]]:
+    """Every text must be in the policy's own language; one missing in the other
+    language is filled with a marker naming its key. Returns (language, key) of each."""
+    if not isinstance(value, dict):
+        return []
+    meta = value.get("policy")
+    own = meta.get("language", "zh") if isinstance(meta, dict) else "zh"
+    if own not in LANGUAGES:
+        return []  # the structure check says what is wrong with the language
+    missing: list[tuple[str, str]] = []
+    for path, key, text in _texts(value):
+        if not any(isinstance(text.get(lang), str) for lang in LANGUAGES):
+            continue  # no text at all: the structure check reports it
+        if not isinstance(text.get(own), str):
+            problems.add(
+                path,
+                "missing-translation",
+                f"no {own} text for {key}: the policy's language is {own}",
+                f"{key} 缺少{'中文' if own == 'zh' else '英文'}文本：本策略的语言为 {own}",
+            )
+            continue
+        for lang in LANGUAGES:
+            if text.get(lang) is None:
+                text[lang] = missing_text(lang, key)
+                missing.append((lang, key))
+    return missing
 
 
 def _strata(rules: list[RuleDef], problems: Problems) -> tuple[int, ...]:
@@ -260,6 +319,108 @@ def _routing_checks(parsed: PolicyFile, problems: Problems) -> None:
                 todo.extend(edges.get(nxt, ()))
 
 
+def _vocabulary_checks(raw: Any, problems: Problems) -> None:
+    """A policy's own sources and flags are new codes; every flag a rule raises or reads
+    and every source it tests is a standard one or the policy's own. Read from the
+    file as written, so these problems are reported with any others."""
+    if not isinstance(raw, dict):
+        return
+    own = {section: _keys(raw.get(section)) for section in ("sources", "flags")}
+    actions = set(_keys(raw.get("actions")))
+    departments = {*DEPARTMENTS.codes, *_keys(raw.get("departments"))}
+    for section, standard in (("sources", SOURCES), ("flags", FLAGS)):
+        for code in own[section]:
+            clash = (
+                "a standard one"
+                if code in standard
+                else "a department"
+                if code in departments
+                else "an action"
+                if code in actions
+                else None
+            )
+            if clash:
+                problems.add(
+                    (section, code, KEY),
+                    "duplicate-code",
+                    f"'{code}' is already {clash}; give the policy's own {section} new codes",
+                    f"'{code}' 已被使用（{clash}），请为本策略自定义的条目使用新的编码",
+                )
+    flags = [*FLAGS.codes, *own["flags"]]
+    sources = [*SOURCES.codes, *own["sources"]]
+    rules = raw.get("rules")
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        then = rule.get("then") if isinstance(rule, dict) else None
+        raised = then.get("flags") if isinstance(then, dict) else None
+        for at, code in _codes(("rules", i, "then", "flags"), raised):
+            if code not in flags:
+                problems.add(
+                    at,
+                    "unknown-code",
+                    f"not one of the allowed codes: no flag '{code}' (a policy declares "
+                    "its own under flags:)",
+                    f"不是允许的编码：没有标记 '{code}'（自定义标记请在 flags 中声明）",
+                    suggest(code, flags),
+                )
+    for path, name, value in _fact_values(raw):
+        if name.startswith("flags.") and name[6:] not in flags:
+            problems.add(
+                (*path, KEY),
+                "unknown-fact",
+                f"unknown fact '{name}'",
+                f"未知的事实 '{name}'",
+                suggest(name, [f"flags.{f}" for f in flags]),
+            )
+        if name == "source":
+            for at, code in _codes(path, value):
+                if code not in sources:
+                    problems.add(
+                        at,
+                        "unknown-value",
+                        f"'{code}' is not a source (a policy declares its own under sources:)",
+                        f"'{code}' 不是案源渠道（自定义渠道请在 sources 中声明）",
+                        suggest(code, sources),
+                    )
+
+
+def _keys(section: Any) -> list[str]:
+    return [k for k in section if isinstance(k, str)] if isinstance(section, dict) else []
+
+
+def _fact_values(raw: Any) -> Any:
+    """(path, fact name, value) of every fact test in every rule's `when`."""
+
+    def walk(node: Any, path: tuple[Any, ...]) -> Any:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in ("all", "any") and isinstance(value, list):
+                    for k, item in enumerate(value):
+                        yield from walk(item, (*path, key, k))
+                elif key == "not":
+                    yield from walk(value, (*path, key))
+                elif isinstance(key, str):
+                    yield (*path, key), key, value
+
+    rules = raw.get("rules") if isinstance(raw, dict) else None
+    for i, rule in enumerate(rules if isinstance(rules, list) else []):
+        if isinstance(rule, dict):
+            yield from walk(rule.get("when"), ("rules", i, "when"))
+
+
+def _codes(path: tuple[Any, ...], value: Any) -> Any:
+    """(path, code) of each string a fact test compares with."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, list):
+        for k, item in enumerate(value):
+            if isinstance(item, str):
+                yield (*path, k), item
+    elif isinstance(value, dict):
+        for op, item in value.items():
+            if op != "exists":
+                yield from _codes((*path, op), item)
+
+
 def compile_policy_file(
     source: str | Path | bytes, *, where: str | None = None, extra_checks: Any = None
 ) -> Compiled:
@@ -268,8 +429,10 @@ def compile_policy_file(
     where = where or name
     loaded = load_yaml(data, where)
     problems = Problems(where, loaded.marks)
+    missing = _fill_languages(loaded.value, problems)
     parsed = _structure(loaded, problems)
     rules = _rules(loaded, parsed, problems)
+    _vocabulary_checks(loaded.value, problems)
     if parsed is not None:
         _routing_checks(parsed, problems)
     if extra_checks is not None and parsed is not None:
@@ -281,9 +444,8 @@ def compile_policy_file(
     problems.raise_if_any()
     layout = _layout(rules, strata, problems)
     meta = _meta(parsed.policy)
-    return Compiled(
-        meta, tuple(rules), strata, layout, loaded, where, {"parsed": parsed, "source": data}
-    )
+    extra = {"parsed": parsed, "source": data, "missing_texts": tuple(missing)}
+    return Compiled(meta, tuple(rules), strata, layout, loaded, where, extra)
 
 
 def _rules(loaded: Any, parsed: Any, problems: Problems) -> list[RuleDef]:

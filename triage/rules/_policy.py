@@ -7,7 +7,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..decision import Translated
 from ..routing._config import RoutingConfig
+from ..vocab import FLAGS, SOURCES
 from ._ir import Meta, RuleDef
 from ._load import Compiled, compile_policy_file
 from .engine._durable import DurableEngine
@@ -37,6 +39,15 @@ class Policy:
         self.routing: RoutingConfig = RoutingConfig.from_parsed(
             compiled.extra["parsed"], compiled.meta.timezone
         )
+        parsed = compiled.extra["parsed"]
+        # The policy's own channels and flags, after the standard ones, with their labels.
+        self.own_labels: dict[str, Translated] = {
+            code: Translated(zh=text.zh, en=text.en)
+            for section in (parsed.sources, parsed.flags)
+            for code, text in section.items()
+        }
+        self.sources: tuple[str, ...] = (*SOURCES.codes, *parsed.sources)
+        self.flags: tuple[str, ...] = (*FLAGS.codes, *parsed.flags)
         self._engine: DurableEngine | None = None
         self._lock = threading.Lock()
 
@@ -92,8 +103,24 @@ class Policy:
                 self._engine = None
 
     def notices(self) -> list[tuple[str, str, str]]:
-        """Advice that is not an error, as (code, zh, en): e.g. where the holiday list ends."""
-        return list(self.routing.notices())
+        """Advice that is not an error, as (code, zh, en): e.g. where the holiday list
+        ends, or which texts the policy gives in its own language only."""
+        out = list(self.routing.notices())
+        missing: tuple[tuple[str, str], ...] = self.extra.get("missing_texts", ())
+        for lang in ("zh", "en"):
+            keys = [key for m, key in missing if m == lang]
+            if keys:
+                shown = ", ".join(keys[:5]) + (" …" if len(keys) > 5 else "")
+                out.append(
+                    (
+                        f"no-{lang}-text",
+                        f"{len(keys)} 处文本没有{'中文' if lang == 'zh' else '英文'}（{shown}），"
+                        f"以“⟨missing {lang}: 键名⟩”显示",
+                        f"{len(keys)} texts have no {lang} version ({shown}); they read "
+                        f"'⟨missing {lang}: key⟩'",
+                    )
+                )
+        return out
 
     def summary(self) -> str:
         chunks = sum(len(s) for s in self.layout.strata)

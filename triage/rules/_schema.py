@@ -10,20 +10,25 @@ import zoneinfo
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from ..vocab import FLAGS, LEVELS, PRIORITIES
+from ..vocab import LEVELS, PRIORITIES
 
 __all__ = ["Bilingual", "MetaModel", "PolicyFile", "RuleModel", "ThenModel"]
 
 if TYPE_CHECKING:
     LevelCode: TypeAlias = str
     PriorityCode: TypeAlias = str
-    FlagCode: TypeAlias = str
 else:
     LevelCode = Literal[LEVELS.codes]
     PriorityCode = Literal[PRIORITIES.codes]
-    FlagCode = Literal[FLAGS.codes]
 
 
 def _text(value: Any) -> Any:
@@ -48,8 +53,17 @@ class _Strict(BaseModel):
 
 
 class Bilingual(_Strict):
-    zh: Text
-    en: Text
+    """A text in Chinese and English. A policy need carry only its own `language`;
+    the other is then shown as a marker that names the missing key."""
+
+    zh: Text | None = None
+    en: Text | None = None
+
+    @model_validator(mode="after")
+    def _one_at_least(self) -> Bilingual:
+        if self.zh is None and self.en is None:
+            raise ValueError("give the text in zh or en (or both) / 请给出中文或英文文本")
+        return self
 
 
 class LethalityOptions(_Strict):
@@ -65,7 +79,9 @@ class MetaModel(_Strict):
     version: Version
     jurisdiction: Text
     effective_from: date
-    language: Literal["zh", "en"] = "zh"
+    language: Literal["zh", "en"] = Field(
+        "zh", description="the policy's own language: every text must be given in it"
+    )
     timezone: str = "Asia/Shanghai"
     allow_downgrade: bool = False
     title: Bilingual | None = None
@@ -100,7 +116,10 @@ class TaskModel(_Strict):
 class ThenModel(_Strict):
     level: LevelCode | None = Field(None, description="raise the risk level to at least this")
     priority: PriorityCode | None = Field(None, description="raise the priority to at least this")
-    flags: Annotated[list[FlagCode], BeforeValidator(_listify)] = Field(default_factory=list)
+    flags: Annotated[list[Code], BeforeValidator(_listify)] = Field(
+        default_factory=list,
+        description="flags to raise: the standard ones (`triage vocab flag`) or the policy's own",
+    )
     note: Bilingual | None = None
     lead: Code | None = Field(None, description="the lead department (highest precedence wins)")
     co_handlers: Annotated[list[Code], BeforeValidator(_listify)] = Field(default_factory=list)
@@ -159,6 +178,13 @@ class PolicyFile(_Strict):
     policy: MetaModel
     departments: dict[Code, Bilingual] = Field(
         default_factory=dict, description="local departments, added to the nine standard ones"
+    )
+    sources: dict[Code, Bilingual] = Field(
+        default_factory=dict,
+        description="channels reports come by here, added to the standard ones (a 911 call)",
+    )
+    flags: dict[Code, Bilingual] = Field(
+        default_factory=dict, description="the policy's own flags, added to the standard ones"
     )
     actions: dict[Code, Bilingual] = Field(
         default_factory=dict, description="task action codes with labels"
