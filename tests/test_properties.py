@@ -32,6 +32,7 @@ POLICIES = {
     "default": triage.Triage(clock=_clock),
     "default-no-model": triage.Triage(clock=_clock, model=None),
     "england": triage.Triage(EXAMPLES / "policies" / "england_marac.yaml", clock=_clock),
+    "us_county": triage.Triage(EXAMPLES / "policies" / "us_county_lap.yaml", clock=_clock),
 }
 NAMES = sorted(POLICIES)
 

@@ -18,10 +18,14 @@ from triage.rules import _ir, load_policy
 
 from ..conftest import EXAMPLES
 
-POLICIES = [None, EXAMPLES / "policies" / "england_marac.yaml"]
+POLICIES = [
+    None,
+    EXAMPLES / "policies" / "england_marac.yaml",
+    EXAMPLES / "policies" / "us_county_lap.yaml",
+]
 
 
-@pytest.mark.parametrize("source", POLICIES, ids=["default", "england"])
+@pytest.mark.parametrize("source", POLICIES, ids=["default", "england", "us_county"])
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_markdown_names_everything_to_sign_off(source: Path | None, lang: str) -> None:
     policy = load_policy(source)

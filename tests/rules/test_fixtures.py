@@ -69,6 +69,14 @@ class TestLibrary:
         assert len(results) >= 8
         assert [r.path for r in results if r.status != "pass"] == []
 
+    def test_us_county_cases_pass_and_fire_every_rule(self) -> None:
+        """A policy with its own sources, flags and departments, in English only."""
+        us = triage.Triage(EXAMPLES / "policies" / "us_county_lap.yaml")
+        results = run_fixtures(us, [CASES / "us_county"])
+        assert len(results) >= 8
+        assert [r.path for r in results if r.status != "pass"] == []
+        assert coverage(us, results) == []
+
     def test_coverage_lists_rules_no_case_fired(self, default: triage.Triage) -> None:
         results = run_fixtures(default, [STRANGULATION])
         missing = coverage(default, results)

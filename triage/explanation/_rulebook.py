@@ -145,7 +145,7 @@ def _rulebook(policy: Policy, lang: str, fmt: str) -> str:
         if codes:
             lines += ["", say(f"rb_own_{section}_title", lang), ""]
             lines += [say("rb_departments_head", lang), "|---|---|"]
-            lines += [f"| `{code}` | {_cell(codes[code].get(lang) or '')} |" for code in codes]
+            lines += [f"| `{code}` | {_cell(getattr(codes[code], lang))} |" for code in codes]
     lines += ["", say("rb_sign_title", lang), ""]
     lines += _sign_off(lang)
     text = "\n".join(lines) + "\n"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any
 
 from .._lang import DEFAULT_LANG, check_lang, pick
@@ -27,7 +28,7 @@ _MAX_GAPS = 10  # the decision keeps every gap; an explanation lists the most de
 # The labels of a policy's own sources and flags (the decision or the policy carries
 # them): set for the length of one explanation, so that the sentence helpers, which
 # know only a code and a language, can word them as they word the standard ones.
-OWN_LABELS: ContextVar[Mapping[str, Any]] = ContextVar("own_labels", default={})
+OWN_LABELS: ContextVar[Mapping[str, Any]] = ContextVar("own_labels", default=MappingProxyType({}))
 
 
 @contextmanager

@@ -34,8 +34,7 @@ from .._errors import FixtureError, Problem, RuleFileError
 from .._suggest import suggest
 from ..report._model import Report
 from ..report._problems import translate
-from ..rules._load import Problems, read_source
-from ..rules._load import missing_text
+from ..rules._load import Problems, missing_text, read_source
 from ..rules._schema import Bilingual, Code, Duration, LevelCode, PriorityCode
 from ..rules._yaml import KEY, load_yaml
 

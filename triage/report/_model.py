@@ -45,9 +45,9 @@ __all__ = [
     "ProfessionalJudgement",
     "Report",
     "Requests",
-    "report_schema",
     "UpcomingContact",
     "Victim",
+    "report_schema",
 ]
 
 _CONFIG = ConfigDict(

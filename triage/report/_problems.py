@@ -169,9 +169,12 @@ def code_problem(path: str, raw: object, allowed: Sequence[str]) -> Problem:
     if 0 < len(allowed) <= SHORT_LIST:
         listed = ", ".join(allowed)
         return Problem(
-            path, "unknown-code", f"不是允许的编码：{listed}", f"not one of the allowed codes: {listed}",
+            path,
+            "unknown-code",
+            f"不是允许的编码：{listed}",
+            f"not one of the allowed codes: {listed}",
             suggestion=hint,
-        )  # fmt: skip
+        )
     return Problem(
         path, "unknown-code", "不是允许的编码", "not one of the allowed codes", suggestion=hint
     )

@@ -764,7 +764,7 @@ class FactTable(dict[str, Fact]):
             raise KeyError(name)
         return fact
 
-    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, name: str, default: Any = None) -> Any:
         found = dict.get(self, name)
         return found if found is not None else (self._flag_fact(name) or default)
 
@@ -782,7 +782,9 @@ class FactTable(dict[str, Fact]):
         if found is None:
             found = _POLICY_FLAGS.setdefault(
                 code,
-                Fact(name, "bool", _flag(code), f"已标记：{code}", f"flagged: {code}", derived=True),
+                Fact(
+                    name, "bool", _flag(code), f"已标记：{code}", f"flagged: {code}", derived=True
+                ),
             )
         return found
 
