@@ -43,14 +43,11 @@ def _instrument_cell(decision: Decision, name: str, lang: str | None = None) -> 
 
     def level(in_lang: str) -> str:
         low, high = instrument_level(r.level, in_lang), instrument_level(r.level_max, in_lang)
-        return low if r.level == r.level_max else f"{low}→{high}?"
+        words = low if r.level == r.level_max else f"{low}→{high}?"
+        return words if r.applies else words + say("not_applicable", in_lang)
 
     score = f"{r.score}" if r.score == r.score_max else f"{r.score}–{r.score_max}"
-    words = level(lang) if lang is not None else f"{level('zh')}\n{level('en')}"
-    if r.applies:
-        return f"{score} {words}"
-    marks = (lang,) if lang else ("zh", "en")
-    return f"{score} {words}" + "".join(say("not_applicable", x) for x in marks)
+    return f"{score} " + (level(lang) if lang is not None else f"{level('zh')}\n{level('en')}")
 
 
 def _model_cell(decision: Decision, lang: str | None = None) -> str:
