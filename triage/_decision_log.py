@@ -54,6 +54,11 @@ def log_record(decision: Decision) -> dict[str, Any]:
         "flags": list(decision.flags),
         "lead": routing.lead if routing is not None else None,
         "rules": [entry.rule for entry in decision.trace],
+        **(
+            {"case_id": decision.case.case_id, "history": list(decision.case.earlier_reports)}
+            if decision.case is not None
+            else {}
+        ),
     }
 
 

@@ -2,6 +2,7 @@
 
     TriageError                      code
     ├── ReportError                  report-invalid     a report failed validation
+    │   └── HistoryError             history-invalid    a case's history does not fit the report
     ├── RuleFileError                rule-file-invalid  a policy file failed to load
     ├── FixtureError                 fixture-invalid    a case fixture failed to load
     ├── EngineError                  engine-failure     the rule engine failed while evaluating
@@ -22,6 +23,7 @@ __all__ = [
     "DecisionLogError",
     "EngineError",
     "FixtureError",
+    "HistoryError",
     "ModelError",
     "Problem",
     "ReportError",
@@ -121,6 +123,13 @@ class ReportError(TriageError, ValueError):
     """A report is invalid; ``problems`` lists every field at fault."""
 
     code = "report-invalid"
+
+
+class HistoryError(ReportError):
+    """A case's earlier reports and decisions do not fit the report: another case, out of
+    time order, or a decision that is not its report's; ``problems`` lists each."""
+
+    code = "history-invalid"
 
 
 class RuleFileError(TriageError, ValueError):

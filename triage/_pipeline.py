@@ -17,7 +17,30 @@ from ._decision_log import DecisionLog, log_record
 from ._errors import EngineError, ModelError, UsageError
 from ._many import install, results
 from ._version import __version__
-from .decision import Decision, JudgementRecord, ModelRef, PolicyRef, Rejected, RoutingPlan
+from .case import (
+    CaseFacts,
+    CaseRouting,
+    Carried,
+    History,
+    Hold,
+    carry_answers,
+    case_facts,
+    case_routing,
+    hold_for,
+    read_history,
+)
+from .decision import (
+    AnswerChange,
+    CaseHold,
+    CaseRecord,
+    Decision,
+    Handover,
+    JudgementRecord,
+    ModelRef,
+    PolicyRef,
+    Rejected,
+    RoutingPlan,
+)
 from .report import validate_report
 from .report._model import Report
 from .report._normalise import Answers, normalise
@@ -27,6 +50,7 @@ from .risk.model._model import ModelOutput, RiskModel, demo_model
 from .risk.model._model import load as load_model
 from .risk.model._model import loads as loads_model
 from .routing._plan import build_plan, fallback_plan
+from .routing._supervise import Event, parse_event
 from .rules._evaluate import Evaluator, Judgement, World
 from .rules._facts import FactContext
 from .rules._load import read_source
@@ -84,6 +108,7 @@ class Prepared:
         "_predicted",
         "_scored",
         "answers",
+        "case",
         "explain",
         "matched",
         "plans",
@@ -109,6 +134,28 @@ class Prepared:
         self.plans: dict[tuple[Any, ...], RoutingPlan] = {}
         # What each policy stratum matched (see `Evaluator.run`), shared the same way.
         self.matched: dict[Any, Any] = {}
+        self.case: _Case | None = None
+
+    def with_history(
+        self, history: Iterable[Any] | None, events: Iterable[Any] | None, sources: Sequence[str]
+    ) -> Prepared:
+        """Read with the case's history: earlier answers carried in, the case's facts, the
+        floor it holds the decision to, and where its deadlines count from."""
+        case = read_history(self.report, history, events, sources)
+        if case is not None:
+            own = self.answers
+            carried = carry_answers(self.report, own, case)
+            self.answers = carried.answers  # before any instrument is scored
+            self._scored.clear()
+            self._predicted.clear()
+            self.case = _Case(
+                case,
+                carried,
+                case_facts(self.report, own, carried.answers, case),
+                hold_for(self.report, case),
+                case_routing(self.report, case),
+            )
+        return self
 
     def instruments(self, options: Mapping[str, Mapping[str, Any]]) -> dict[str, InstrumentResult]:
         key = repr(sorted((k, sorted(v.items())) for k, v in options.items()))
@@ -136,6 +183,17 @@ class Prepared:
         return maxed
 
 
+@dataclass(frozen=True)
+class _Case:
+    """A report's case: its history and what it means for this decision."""
+
+    history: History
+    carried: Carried
+    facts: CaseFacts
+    hold: Hold | None
+    routing: CaseRouting
+
+
 @dataclass
 class _Run:
     """One report evaluated, before it is turned into a decision."""
@@ -152,6 +210,7 @@ class _Run:
     failed: bool = False
     model: RiskModel | None = None
     estimate: ModelOutput | None = None
+    case: _Case | None = None
 
     @property
     def level_max(self) -> str:
@@ -312,9 +371,12 @@ class Triage:
         instruments = prepared.instruments(policy.meta.instrument_options)
         model = self.model() if evaluator.reads_model else None
         estimate = prepared.predict(model) if model is not None else None
+        case = prepared.case
         ctx = FactContext(
             valid, answers.values, answers.intimate, instruments, estimate,
             separated=answers.separated,
+            case=case.facts if case is not None else None,
+            hold=case.hold if case is not None else None,
         )  # fmt: skip
         judgement = _judgement(valid)
         run = _Run(
@@ -327,6 +389,7 @@ class Triage:
             judgement,
             model=model,
             estimate=estimate,
+            case=case,
         )
         try:
             # Matches are shared only between policies compared side by side (`outcome`);
@@ -354,18 +417,58 @@ class Triage:
             run.failed = True
         return run
 
-    def assess(self, report: Report | Mapping[str, Any], *, log: bool = True) -> Decision:
+    def assess(
+        self,
+        report: Report | Mapping[str, Any],
+        *,
+        history: Iterable[Any] | None = None,
+        events: Iterable[Any] | None = None,
+        log: bool = True,
+    ) -> Decision:
         """Decide one report (a `Report` or a dict in the report JSON shape).
 
-        ``log=False`` leaves the decision out of the decision log (batch runs log each
-        decision where the results are gathered).
+        ``history``: the case's earlier reports with the decisions they got, oldest first,
+        each ``{"report": ..., "decision": ...}`` as the intake system stored them (JSON
+        text or objects); ``events``: what happened to the case since, as `routing.overdue`
+        takes them. Without a history the report is decided alone. A history that does
+        not fit raises `HistoryError`. ``log=False`` leaves the decision out of the
+        decision log (batch runs log each decision where the results are gathered).
         """
-        decision = self._assess(report)
+        decision = self._assess(report, history, events)
         if log and self._log is not None:
             self._log.write(log_record(decision))
         return decision
 
-    def _assess(self, report: Report | Mapping[str, Any]) -> Decision:
+    def replay(
+        self, reports: Iterable[Report | Mapping[str, Any]], events: Iterable[Any] = ()
+    ) -> list[Decision]:
+        """Decide a case's reports in time order, each with the earlier ones (and the
+        decisions they got here) as its history: what the intake system would have
+        stored. ``events`` are given to each report with those that came before it."""
+        given = [e if isinstance(e, Event) else parse_event(e) for e in events]
+        history: list[dict[str, Any]] = []
+        out = []
+        for report in reports:
+            valid = validate_report(report, self.policy.sources)
+            now = valid.reported_at.astimezone(UTC)
+            before = [e for e in given if e.at.astimezone(UTC) <= now]
+            decision = self.assess(
+                valid, history=history or None, events=(before or None) if history else None
+            )
+            out.append(decision)
+            history.append({"report": valid, "decision": decision})
+        return out
+
+    def _assess(
+        self,
+        report: Report | Mapping[str, Any],
+        history: Iterable[Any] | None = None,
+        events: Iterable[Any] | None = None,
+    ) -> Decision:
+        if history is not None or events is not None:
+            sources = self._active[0].sources
+            prepared = report if isinstance(report, Prepared) else Prepared(report, sources=sources)
+            report = prepared.with_history(history, events, sources)
         run = self._run(report)
         policy, evaluator, valid, world, maxw = (
             run.policy,
@@ -400,7 +503,14 @@ class Triage:
                 if any(name.startswith("model.") for name in entry["read"]):
                     entry["model_factors"] = est.top_factors
         gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else []
-        plan = build_plan(policy, valid, evaluator.rules_fired(world), world.level)
+        case = run.case
+        plan = build_plan(
+            policy,
+            valid,
+            evaluator.rules_fired(world),
+            world.level,
+            case=case.routing if case is not None else None,
+        )
         return Decision(
             **self._header(valid, run.answers, run.instruments, ref),
             assessed_case_type=(
@@ -418,6 +528,7 @@ class Triage:
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
             model=model_ref,
             routing=plan,
+            case=_case_record(case, world, plan) if case is not None else None,
         )
 
     def outcome(self, report: Report | Mapping[str, Any] | Prepared) -> Outcome:
@@ -554,3 +665,40 @@ def _start_worker(policy: bytes, model: Any, model_sha256: str | None, on_error:
     if isinstance(model, tuple):  # ("bytes", data): a RiskModel given as an object
         model = loads_model(model[1], sha256=model_sha256)
     install(Triage(policy, model=model, model_sha256=model_sha256, on_error=on_error))  # type: ignore[arg-type]
+
+
+def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
+    """What the case's history did to this decision, for the decision to say."""
+    facts, hold, routing, last = case.facts, case.hold, case.routing, case.history.last
+    held = None
+    if hold is not None:
+        held = CaseHold(
+            level=hold.level,
+            flags=tuple(sorted(hold.flags)),
+            by=hold.by,
+            until=hold.until,
+            raised=_RANK[hold.level] > _RANK[world.rules_level],
+        )
+    handover = None
+    if routing.lead is not None and plan.lead != routing.lead:
+        handover = Handover(from_lead=routing.lead, to_lead=plan.lead, rule=plan.lead_rule)
+    return CaseRecord(
+        case_id=case.history.case_id,
+        earlier_reports=case.history.report_ids,
+        reports_12m=facts.reports_12m,
+        sources=facts.sources,
+        days_since_last=facts.days_since_last,
+        previous_level=facts.previous_level,
+        level_rose=_RANK[world.level] > _RANK[last.decision.risk_level],
+        new_red_flags=facts.new_red_flags,
+        held=held,
+        contradictions=tuple(
+            AnswerChange(indicator=c, earlier_report=r) for c, r in case.carried.contradictions
+        ),
+        changed_since=tuple(
+            AnswerChange(indicator=c, earlier_report=r) for c, r in case.carried.changed
+        ),
+        opened_at=routing.opened_at,
+        reopened=routing.reopened,
+        handover=handover,
+    )

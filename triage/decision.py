@@ -21,7 +21,11 @@ from .report._normalise import Derivation
 from .risk._results import AnyInstrumentResult
 
 __all__ = [
+    "AnswerChange",
+    "CaseHold",
+    "CaseRecord",
     "Decision",
+    "Handover",
     "Gap",
     "JudgementRecord",
     "ModelRef",
@@ -176,6 +180,57 @@ class ModelRef(_Frozen):
     )
 
 
+class CaseHold(_Frozen):
+    """The level and safety flags an earlier decision of the case holds this one to."""
+
+    level: str
+    flags: tuple[str, ...]
+    by: str = Field(description="the report whose decision holds them")
+    until: datetime = Field(description="that decision's reassess_by: a later report may lower")
+    raised: bool = Field(description="whether the hold changed this decision")
+
+
+class AnswerChange(_Frozen):
+    """An answer that was yes in an earlier report of the case and is no now."""
+
+    indicator: str
+    earlier_report: str
+
+
+class Handover(_Frozen):
+    """The lead passing to another department, by a rule of higher precedence."""
+
+    from_lead: str
+    to_lead: str
+    rule: str | None
+
+
+class CaseRecord(_Frozen):
+    """What the case's history did to this decision."""
+
+    case_id: str
+    earlier_reports: tuple[str, ...] = Field(description="the ids of the earlier reports used")
+    reports_12m: int = Field(description="earlier reports in the 12 months before this one")
+    sources: int = Field(description="distinct channels the case's reports came by")
+    days_since_last: int
+    previous_level: str
+    level_rose: bool
+    new_red_flags: tuple[str, ...] = Field(description="red flags yes now and never before")
+    held: CaseHold | None = None
+    contradictions: tuple[AnswerChange, ...] = Field(
+        (), description="items about the past, yes before and no now: the yes is kept; review"
+    )
+    changed_since: tuple[AnswerChange, ...] = Field(
+        (), description="items about now, yes before and no now: why a level may fall"
+    )
+    opened_at: datetime = Field(
+        description="the case's first report, or the report that reopened it: the closure "
+        "deadline and the follow-up visits count from here"
+    )
+    reopened: bool = Field(False, description="this report reopened a closed case")
+    handover: Handover | None = None
+
+
 class Decision(_Frozen):
     """What `triage` decided for one report, with everything needed to reproduce it."""
 
@@ -206,10 +261,14 @@ class Decision(_Frozen):
     policy: PolicyRef
     model: ModelRef | None = None
     routing: RoutingPlan | None = None
+    case: CaseRecord | None = Field(
+        None, description="the case's history and what it did (only with a history)"
+    )
 
     def to_json(self, *, indent: int | None = None) -> str:
-        """The decision as JSON; identical input gives identical bytes (apart from decided_at)."""
-        return self.model_dump_json(indent=indent)
+        """The decision as JSON; identical input gives identical bytes (apart from decided_at).
+        A decision made without a history has no `case` key, as before cases existed."""
+        return self.model_dump_json(indent=indent, exclude=None if self.case else {"case"})
 
 
 @dataclass(frozen=True)

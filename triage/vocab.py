@@ -20,17 +20,21 @@ from ._lang import DEFAULT_LANG, pick
 from ._suggest import suggest
 
 __all__ = [
+    "CARRY_DAYS",
     "CASE_TYPES",
     "CONTACT_KINDS",
     "DEPARTMENTS",
+    "EVER_INDICATORS",
     "FLAGS",
     "GENDERS",
     "HELP_CHANNELS",
     "HELP_OUTCOMES",
     "IMPLIES",
+    "INCIDENT_INDICATORS",
     "INDICATORS",
     "LEVELS",
     "PRIORITIES",
+    "RED_FLAGS",
     "RELATIONSHIPS",
     "SAFETY_FLAGS",
     "SOURCES",
@@ -221,6 +225,7 @@ FLAGS = Vocabulary(
             "by phone or message",
         ),
         ("safety_planning", "接触前安全计划", "safety plan before an upcoming contact"),
+        ("escalation", "风险升级（同一案件）", "escalation (the same case)"),
     ),
 )
 
@@ -457,6 +462,48 @@ INDICATORS = Vocabulary(
     ),
 )
 
+# How long a yes holds, for carrying it to a later report of the same case when that
+# report leaves the question unanswered. Items about the past ("ever strangled",
+# records, a child by a previous partner) never expire; items about this incident are
+# never carried; every other item is asked of the past year or of now (DA, DASH) and is
+# carried for a year from the report that answered it.
+EVER_INDICATORS = frozenset(
+    {
+        "physical_violence",
+        "strangulation",
+        "threat_to_kill",
+        "weapon_use_or_threat",
+        "forced_sex",
+        "sexual_abuse",
+        "violence_during_pregnancy",
+        "abuser_hurt_children",
+        "abuser_hurt_others",
+        "violence_against_others",
+        "animal_abuse",
+        "avoided_arrest",
+        "breached_order",
+        "criminal_history",
+        "prior_domestic_assault_record",
+        "prior_nondomestic_assault_record",
+        "prior_custody_30d",
+        "conditional_release_failure",
+        "cohabited",
+        "child_of_previous_partner",
+        "abuser_suicidality",
+        "victim_suicidality",
+    }
+)
+INCIDENT_INDICATORS = frozenset({"current_injury", "index_threat", "index_confinement"})
+CARRY_DAYS = 365
+# The stand-alone red flags: one alone means at least high (the default policy), and a
+# new one in a later report is escalation.
+RED_FLAGS = (
+    "strangulation",
+    "threat_to_kill",
+    "weapon_use_or_threat",
+    "victim_fears_being_killed",
+)
+
 # Specific answer -> broader answer it settles. Only "yes" propagates: a "no" to the
 # specific item says nothing about the broader one, and unknown is never no.
 IMPLIES: dict[str, tuple[str, ...]] = {
@@ -519,3 +566,7 @@ VOCABULARIES: dict[str, Vocabulary] = {
 for _specific, _broad in IMPLIES.items():
     if _specific not in INDICATORS or any(b not in INDICATORS for b in _broad):
         raise RuntimeError(f"IMPLIES refers to an unknown indicator: {_specific}")
+
+for _code in (*EVER_INDICATORS, *INCIDENT_INDICATORS, *RED_FLAGS):
+    if _code not in INDICATORS:
+        raise RuntimeError(f"an indicator class names an unknown indicator: {_code}")

@@ -324,6 +324,16 @@ class Report(_Model):
     """One incoming report of domestic violence or a family/emotional dispute."""
 
     id: Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+    case_id: Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)] | None = Field(
+        None,
+        description="the case this report belongs to, chosen by the intake system (opaque: "
+        "never a name or an ID number); earlier reports of the case come as `history`",
+    )
+    kind: Literal["report", "follow_up_visit", "reassessment"] = Field(
+        "report",
+        description="a new report, a scheduled follow-up visit (回访), or a re-assessment "
+        "of the case (either may set a lower level once the case's review date has come)",
+    )
     reported_at: DateTime
     source: Source
     case_type: CaseType

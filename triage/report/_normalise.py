@@ -101,11 +101,11 @@ def normalise(report: Report) -> Answers:
         fields=fields,
         derived=tuple(derived),
         intimate=intimate,
-        separated=_separated(report, intimate, values["separation"]),
+        separated=separated(report, intimate, values["separation"]),
     )
 
 
-def _separated(report: Report, intimate: str, separation: str) -> str:
+def separated(report: Report, intimate: str, separation: str) -> str:
     """Whether intimate partners have separated, at any time: a former partner has, and so
     has one whose separation is dated or was answered (separation in the past year).
 

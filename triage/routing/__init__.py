@@ -15,14 +15,16 @@ policy's time zone:
   make-up workdays counted), at the same wall-clock time.
 
 ``overdue(decision, events, now)`` lists the tasks, follow-up visits and
-re-assessments that are overdue, done late, or due within a window.
+re-assessments that are overdue, done late, or due within a window;
+``overdue_case(case, events, now)`` does the same for a case's reports and decisions,
+a follow-up visit report counting as the visit it fulfils.
 """
 
 from __future__ import annotations
 
 from ._config import LEAD, MANUAL_REVIEW, Calendar, RoutingConfig, parse_duration
 from ._plan import build_plan, fallback_plan
-from ._supervise import Breach, Event, overdue
+from ._supervise import Breach, Event, overdue, overdue_case
 
 __all__ = [
     "LEAD",
@@ -34,5 +36,6 @@ __all__ = [
     "build_plan",
     "fallback_plan",
     "overdue",
+    "overdue_case",
     "parse_duration",
 ]

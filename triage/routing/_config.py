@@ -97,6 +97,7 @@ class RoutingConfig:
     actions: dict[str, Translated]
     timezone: str
     fingerprint: str = ""  # equal for equal routing sections: plans may then be shared
+    case_tasks: frozenset[str] = frozenset({"close_case"})  # count from the case's opening
 
     @property
     def holidays_through(self) -> date | None:
@@ -163,4 +164,5 @@ class RoutingConfig:
             actions,
             timezone,
             fingerprint,
+            frozenset(schedule.case_tasks),
         )

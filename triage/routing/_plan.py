@@ -35,14 +35,24 @@ Request = tuple[str, Any, "RuleDef"]
 Timed = tuple[float, str, str, Any, "RuleDef"]
 
 
-def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: str) -> RoutingPlan:
-    """The routing plan from the rules that fired (in the order they applied)."""
+def build_plan(
+    policy: Policy, report: Report, fired: Iterable[RuleDef], level: str, case: Any = None
+) -> RoutingPlan:
+    """The routing plan from the rules that fired (in the order they applied).
+
+    ``case`` (`triage.case.CaseRouting`) is the case the report belongs to: its own tasks
+    (`schedule.case_tasks`, the closure) and the follow-up visits count from when it
+    opened, and its lead stays unless a rule of higher precedence names another.
+    """
     config: RoutingConfig = policy.routing
     fired = list(fired)
     consent = _consent(report)
     lead, lead_rule = _lead(config, fired)
+    if case is not None and case.lead is not None:
+        lead, lead_rule = _case_lead(policy, fired, case, (lead, lead_rule))
     co, requests = _requests(fired, lead)
-    timed = _Deadlines(config, report.reported_at).schedule(requests)
+    opened = case.opened_at if case is not None else report.reported_at
+    timed = _Deadlines(config, report.reported_at, opened).schedule(requests)
     chosen, blocked = _may_go_ahead(timed, lead, consent)
     tasks = _tasks(chosen, lead, consent)
     withheld = [
@@ -52,7 +62,7 @@ def build_plan(policy: Policy, report: Report, fired: Iterable[RuleDef], level: 
     ]
     co_handlers = _co_handlers(co, lead, consent, tasks, withheld)
     _sort(config, co_handlers, tasks, withheld)
-    follow_ups = tuple(_days(config, report.reported_at, d) for d in config.follow_ups)
+    follow_ups = tuple(_days(config, opened, d) for d in config.follow_ups)
     reassess_by = _days(config, report.reported_at, config.reassess[level])
     # One validation of the whole plan (in pydantic's core) instead of one per task.
     return RoutingPlan.model_validate(
@@ -92,6 +102,25 @@ def _lead(config: RoutingConfig, fired: list[RuleDef]) -> tuple[str, str | None]
     return lead, lead_rule
 
 
+def _case_lead(
+    policy: Policy, fired: list[RuleDef], case: Any, new: tuple[str, str | None]
+) -> tuple[str, str | None]:
+    """The case's lead, unless a rule of higher precedence than the one that named it
+    names another (a handover, which the decision records)."""
+
+    def rank(rule_id: str | None) -> float:
+        if rule_id is None:
+            return float("-inf")
+        rule = next((r for r in policy.rules if r.id == rule_id), None)
+        return float("-inf") if rule is None else rule.precedence
+
+    if new[0] == case.lead or rank(new[1]) > rank(case.lead_rule):
+        return new
+    if case.lead not in policy.routing.departments:
+        return new  # a lead this policy has no longer
+    return case.lead, case.lead_rule
+
+
 def _requests(fired: list[RuleDef], lead: str) -> tuple[dict[str, RuleDef], list[Request]]:
     """The co-handlers (each with the first rule naming it) and every task asked for."""
     co: dict[str, RuleDef] = {}
@@ -111,9 +140,10 @@ def _requests(fired: list[RuleDef], lead: str) -> tuple[dict[str, RuleDef], list
 class _Deadlines:
     """Each request's deadline, counted from the report or from another task's deadline."""
 
-    def __init__(self, config: RoutingConfig, anchor: datetime) -> None:
+    def __init__(self, config: RoutingConfig, anchor: datetime, opened: datetime) -> None:
         self.config = config
         self.anchor = anchor.timestamp()
+        self.opened = opened.timestamp()  # the case's own tasks count from here
         self.memo: dict[tuple[float, str, bool], float] = {}
         self.timed: list[Timed] = []
         self.earliest: dict[str, float] = {}  # action -> its earliest deadline
@@ -144,11 +174,14 @@ class _Deadlines:
 
     def schedule(self, requests: list[Request]) -> list[Timed]:
         later = []
+        case_tasks = self.config.case_tasks
         for request in requests:
-            if request[1].after is None:
-                self._add(self.anchor, "reported_at", request)
-            else:
+            if request[1].after is not None:
                 later.append(request)
+            elif request[1].action in case_tasks and self.opened != self.anchor:
+                self._add(self.opened, "case_opened", request)
+            else:
+                self._add(self.anchor, "reported_at", request)
         while later:  # tasks counted from another task's deadline, once that one is known
             waiting = {task.action for _, task, _ in later}
             ready = [c for c in later if c[1].after not in waiting or c[1].after == c[1].action]

@@ -3,7 +3,7 @@ or due soon."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
@@ -13,6 +13,7 @@ from ..decision import _Frozen
 
 if TYPE_CHECKING:
     from ..decision import Decision
+    from ..report._model import Report
 
 
 from ..decision import RoutingPlan
@@ -39,7 +40,8 @@ class Breach(_Frozen):
     done_at: datetime | None = None
 
 
-def _event(raw: Event | Mapping[str, Any]) -> Event:
+def parse_event(raw: Event | Mapping[str, Any]) -> Event:
+    """An event from its mapping form ({kind, at, department?, action?}), checked."""
     if isinstance(raw, Event):
         event = raw
     else:
@@ -97,7 +99,7 @@ def overdue(
     plan = decision.routing
     if not isinstance(plan, RoutingPlan):
         raise UsageError("this decision has no routing plan")
-    parsed = sorted((_event(e) for e in events), key=lambda e: _utc(e.at))
+    parsed = sorted((parse_event(e) for e in events), key=lambda e: _utc(e.at))
     out: list[Breach] = []
     for task in plan.tasks:
         done = None
@@ -140,3 +142,52 @@ def overdue(
         )
     out.sort(key=lambda b: (_utc(b.due), b.kind, b.department or "", b.action or ""))
     return tuple(out)
+
+
+def overdue_case(
+    case: Sequence[tuple[Report, Decision]],
+    events: Iterable[Event | Mapping[str, Any]],
+    now: datetime,
+    window: timedelta = timedelta(0),
+) -> tuple[Breach, ...]:
+    """`overdue` for a whole case: its reports with their decisions, oldest first.
+
+    Every decision's tasks are supervised (a later report adds tasks, it does not
+    cancel earlier ones; a task asked for again is supervised once, by its latest
+    deadline); the follow-up visits and the review come from the latest decision, whose
+    visits count from the case's opening. A report of kind ``follow_up_visit`` is the
+    visit it fulfils, and a ``reassessment`` (or a visit on or after the review date)
+    is the review.
+    """
+    if not case:
+        raise UsageError("a case needs at least one report and its decision")
+    given = [parse_event(e) for e in events]
+    last = case[-1][1]
+    plan = last.routing
+    if not isinstance(plan, RoutingPlan):
+        raise UsageError("the case's latest decision has no routing plan")
+    visits = [
+        Event("follow_up", r.reported_at) for r, _ in case if r.kind == "follow_up_visit"
+    ]
+    reviews = [
+        Event("reassessed", r.reported_at)
+        for r, d in case[1:]
+        if r.kind == "reassessment"
+        or (r.kind == "follow_up_visit" and _utc(r.reported_at) >= _utc(plan.reassess_by))
+    ]
+    # Each report's tasks are obligations of their own; a task that belongs to the case
+    # (counted from its opening) is supervised once, as the latest decision plans it.
+    case_actions = {t.action for t in plan.tasks if t.counted_from == "case_opened"}
+    tasks: dict[tuple[str, str, datetime], Any] = {}
+    for i, (_, decision) in enumerate(case):
+        if decision.routing is None:
+            continue
+        for task in decision.routing.tasks:
+            if task.action in case_actions and i < len(case) - 1:
+                continue
+            tasks.setdefault((task.department, task.action, _utc(task.due)), task)
+    merged = RoutingPlan.model_validate(
+        {**plan.model_dump(), "tasks": [t.model_dump() for t in tasks.values()]}
+    )
+    whole = last.model_copy(update={"routing": merged})
+    return overdue(whole, [*given, *visits, *reviews], now, window)

@@ -269,7 +269,10 @@ class Evaluator:
         strata read few facts and repeat often.
         """
         world = World()
-        world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
+        hold = ctx.hold  # a case's level and safety flags, held by an earlier decision
+        if hold is not None:
+            world.flags.update(hold.flags)
+        world.level = self._level(world, judgement, hold)
         derived: dict[str, Any] = {}
         ctx = ctx.with_derived(derived)
         engine = self.policy.engine()
@@ -280,8 +283,14 @@ class Evaluator:
             world.values.append(values)
             for index in sorted(self._matched(engine, stratum, fact_json, values)):
                 self._take(world, index, record)
-            world.level = combine_level(world.rules_level, judgement, self.allow_downgrade)
+            world.level = self._level(world, judgement, hold)
         return world
+
+    def _level(self, world: World, judgement: Judgement | None, hold: Any) -> str:
+        level = combine_level(world.rules_level, judgement, self.allow_downgrade)
+        if hold is not None and _LEVEL_RANK[hold.level] > _LEVEL_RANK[level]:
+            return str(hold.level)
+        return level
 
     def _stratum_fact(
         self, stratum: int, ctx: FactContext, maxed: bool, memo: dict[Any, Any] | None

@@ -33,6 +33,7 @@ from ..vocab import (
     INDICATORS,
     LEVELS,
     PRIORITIES,
+    RED_FLAGS,
     RELATIONSHIPS,
     SOURCES,
 )
@@ -57,6 +58,8 @@ class FactContext:
     model: Any = None  # model output or None
     derived: Mapping[str, Any] | None = None  # decision.* and flags.* at this point
     separated: str = "unknown"  # yes/no/unknown: the intimate partners have separated
+    case: Any = None  # triage.case.CaseFacts, when the report came with its case's history
+    hold: Any = None  # triage.case.Hold: the level and safety flags the case holds to
 
     def with_derived(self, derived: Mapping[str, Any]) -> FactContext:
         """The same facts, with the decision so far."""
@@ -159,6 +162,22 @@ def _contact_days(c: FactContext) -> Any:
     if contact is None or contact.on is None:
         return MISSING
     return max(-3660, min(3660, (contact.on - c.report.reported_at.date()).days))
+
+
+def _case(name: str) -> Getter:
+    def get(c: FactContext) -> Any:
+        value = getattr(c.case, name) if c.case is not None else None
+        return MISSING if value is None else len(value) if isinstance(value, tuple) else value
+
+    return get
+
+
+def _level_rose(c: FactContext) -> bool:
+    assert c.derived is not None, "derived facts are read only while a policy runs"
+    if c.case is None:
+        return False
+    rank = LEVELS.rank
+    return rank(c.derived["decision.level"]) > rank(c.case.previous_level)
 
 
 def _instrument(iid: str, attribute: str) -> Getter:
@@ -541,6 +560,46 @@ def _build() -> dict[str, Fact]:
             optional=True,
             lo=-3660,
             hi=3660,
+        )
+    )
+    for name, zh, en, hi in (
+        ("reports_12m", "本案过去12个月的既往报告数（任何渠道）", "earlier reports of the case in 12 months (any channel)", 1000),
+        ("sources", "本案报告来自的不同渠道数", "distinct channels the case's reports came by", 100),
+        ("days_since_last", "距本案上一次报告的天数", "days since the case's last report", 36600),
+        ("new_red_flags", "本次新出现的独立红旗数", "stand-alone red flags new in this report", len(RED_FLAGS)),
+    ):  # fmt: skip
+        add(
+            Fact(f"case.{name}", "int", _case(name), zh, en, optional=True, lo=0, hi=hi)
+        )
+    add(
+        Fact(
+            "case.previous_level",
+            "enum",
+            lambda c: _opt(c.case.previous_level if c.case is not None else None),
+            "本案上一次决定的风险等级",
+            "the level of the case's last decision",
+            values=LEVELS.codes,
+            ordered=True,
+            optional=True,
+        )
+    )
+    add(
+        Fact(
+            "case.red_flag_unknown_again",
+            "bool",
+            lambda c: bool(c.case is not None and c.case.red_flag_unknown_again),
+            "独立红旗连续两次报告未回答",
+            "a red flag left unanswered in two reports running",
+        )
+    )
+    add(
+        Fact(
+            "case.level_rose",
+            "bool",
+            _level_rose,
+            "风险等级高于本案上一次决定",
+            "the level is above the case's last decision",
+            derived=True,
         )
     )
     add(

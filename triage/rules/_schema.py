@@ -146,6 +146,11 @@ class ScheduleModel(_Strict):
     follow_ups: list[Duration] = Field(default_factory=lambda: ["15d", "30d", "45d", "60d"])
     reassess: dict[LevelCode, Duration] = Field(default_factory=_default_reassess)
     default_lead: Code = "governance"
+    case_tasks: list[Code] = Field(
+        default_factory=lambda: ["close_case"],
+        description="tasks that belong to the case, not the report: with a history their "
+        "deadlines count from the case's first report (or its reopening), never restarted",
+    )
 
     @field_validator("reassess")
     @classmethod

@@ -1,0 +1,190 @@
+"""Reading a case's history: every earlier report with its decision, checked to fit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from .._errors import HistoryError, Problem, ReportError, UsageError
+from .._io._json import parse_json
+from ..decision import Decision
+from ..report import Answers, Report, normalise, validate_report
+from ..report._problems import translate
+from ..routing._supervise import Event, parse_event
+
+__all__ = ["Earlier", "History", "read_history"]
+
+MAX_HISTORY = 1000  # earlier reports of one case; more is not a case but an archive
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """One earlier report of the case, its answers, and the decision it was given."""
+
+    report: Report
+    answers: Answers
+    decision: Decision
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """A case's earlier reports, oldest first, and what has happened to it since."""
+
+    case_id: str
+    items: tuple[Earlier, ...]
+    events: tuple[Event, ...] = ()
+
+    @property
+    def last(self) -> Earlier:
+        return self.items[-1]
+
+    @property
+    def report_ids(self) -> tuple[str, ...]:
+        return tuple(e.report.id for e in self.items)
+
+
+def read_history(
+    report: Report,
+    history: Iterable[Any] | None,
+    events: Iterable[Any] | None = None,
+    sources: Sequence[str] | None = None,
+) -> History | None:
+    """The checked history of ``report``'s case, or None when there is none.
+
+    Raises:
+        HistoryError: listing each problem (another case, out of time order, a decision
+            that is not its report's, an invalid report or decision), never a value.
+    """
+    if history is None:
+        if events:
+            raise UsageError("events belong to a case: give its history too")
+        return None
+    if isinstance(history, (str, bytes, Mapping)):
+        raise UsageError("history is a list of {report, decision} items, oldest first")
+    raw = list(history)
+    if len(raw) > MAX_HISTORY:
+        raise UsageError(f"a history of more than {MAX_HISTORY} earlier reports")
+    if not raw:
+        if events:
+            raise UsageError("events belong to a case: give its history too")
+        return None
+    problems: list[Problem] = []
+    if report.case_id is None:
+        problems.append(_problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
+                                 "no case_id: a report with a history must say its case"))  # fmt: skip
+    items = [_item(i, entry, sources, problems) for i, entry in enumerate(raw)]
+    _fits(report, items, problems)
+    parsed_events = _events(events or (), problems)
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise HistoryError(f"invalid history: {len(problems)} {noun}", tuple(problems))
+    kept = tuple(e for e in items if e is not None)
+    return History(report.case_id or "", kept, parsed_events)
+
+
+def _problem(path: str, code: str, zh: str, en: str) -> Problem:
+    return Problem(path, code, zh, en)
+
+
+def _item(
+    i: int, entry: Any, sources: Sequence[str] | None, problems: list[Problem]
+) -> Earlier | None:
+    where = f"history.{i}"
+    if isinstance(entry, (str, bytes)):
+        try:
+            entry = parse_json(entry, where)
+        except ReportError as exc:
+            problems.extend(_moved(where, exc.problems))
+            return None
+    if not isinstance(entry, Mapping) or set(entry) != {"report", "decision"}:
+        problems.append(
+            _problem(where, "bad-structure", "每一项应为 {report, decision}",
+                     "each item is {report, decision}: the report and the decision it got")
+        )  # fmt: skip
+        return None
+    report = decision = None
+    try:
+        report = validate_report(entry["report"], sources)
+    except ReportError as exc:
+        problems.extend(_moved(f"{where}.report", exc.problems))
+    try:
+        decision = _decision(entry["decision"])
+    except ValidationError as exc:
+        problems.extend(
+            Problem(".".join([where, "decision", *map(str, loc)]), code, zh, en, suggestion=hint)
+            for loc, code, en, zh, hint in translate(exc, Decision)
+        )
+    except ReportError as exc:
+        problems.extend(_moved(f"{where}.decision", exc.problems))
+    if report is None or decision is None:
+        return None
+    if decision.report_id != report.id or decision.reported_at != report.reported_at:
+        problems.append(
+            _problem(f"{where}.decision.report_id", "not-its-report",
+                     "该决定不属于同一项中的报告", "this decision is not the one its report got")
+        )  # fmt: skip
+        return None
+    return Earlier(report, normalise(report), decision)
+
+
+def _decision(raw: Any) -> Decision:
+    if isinstance(raw, Decision):
+        return raw
+    if isinstance(raw, (str, bytes)):
+        return Decision.model_validate_json(raw)
+    return Decision.model_validate(raw)
+
+
+def _moved(prefix: str, problems: Iterable[Problem]) -> list[Problem]:
+    return [
+        Problem(f"{prefix}.{p.path}" if p.path != "(report)" else prefix, p.code, p.zh, p.en,
+                suggestion=p.suggestion)
+        for p in problems
+    ]  # fmt: skip
+
+
+def _fits(report: Report, items: list[Earlier | None], problems: list[Problem]) -> None:
+    """The same case, in time order, each report once, all before this one."""
+    seen = {report.id}
+    last: datetime | None = None
+    for i, earlier in enumerate(items):
+        if earlier is None:
+            continue
+        where = f"history.{i}.report"
+        r = earlier.report
+        if report.case_id is not None and r.case_id != report.case_id:
+            problems.append(
+                _problem(f"{where}.case_id", "other-case", "不是同一案件的报告",
+                         "a report of another case (its case_id differs)")
+            )  # fmt: skip
+        if r.id in seen:
+            problems.append(
+                _problem(f"{where}.id", "repeated-report", "同一报告出现了两次",
+                         "the same report twice (or the report itself)")
+            )  # fmt: skip
+        seen.add(r.id)
+        if last is not None and r.reported_at < last:
+            problems.append(
+                _problem(f"{where}.reported_at", "out-of-order", "既往记录应按时间从早到晚排列",
+                         "earlier than the item before it: the history goes oldest first")
+            )  # fmt: skip
+        if r.reported_at > report.reported_at:
+            problems.append(
+                _problem(f"{where}.reported_at", "out-of-order", "既往报告晚于本次报告",
+                         "later than the report it is the history of")
+            )  # fmt: skip
+        last = r.reported_at if last is None else max(last, r.reported_at)
+
+
+def _events(events: Iterable[Any], problems: list[Problem]) -> tuple[Event, ...]:
+    out = []
+    for i, raw in enumerate(events):
+        try:
+            out.append(parse_event(raw))
+        except UsageError as exc:
+            problems.append(_problem(f"events.{i}", "bad-event", "事件格式不正确", str(exc)))
+    return tuple(out)
