@@ -35,6 +35,12 @@ def example_reports() -> list[tuple[str, dict[str, object]]]:
     ]
 
 
+def example_case() -> list[dict[str, object]]:
+    """The example case: a family reported by a grid worker, then by 110, then visited."""
+    path = EXAMPLES / "case_xinan" / "reports.jsonl"
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line]
+
+
 @pytest.fixture(name="minimal_report")
 def _minimal_report() -> dict[str, object]:
     return {

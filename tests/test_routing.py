@@ -16,7 +16,7 @@ from triage import RuleFileError, UsageError, explain
 from triage.routing._config import Calendar
 from triage.routing._supervise import Event, overdue
 
-from .conftest import EXAMPLES, example_reports
+from .conftest import EXAMPLES, example_case, example_reports
 
 DEFAULT = triage.Triage()
 ENGLAND = triage.Triage(EXAMPLES / "policies" / "england_marac.yaml")
@@ -48,7 +48,9 @@ class TestDefaultRouting:
         routing_rules = {
             r.id for r in DEFAULT.policy.rules if r.then.lead or r.then.co_handlers or r.then.tasks
         }
-        fired = {e.rule for _, r in example_reports() for e in DEFAULT.assess(r).trace}
+        decisions = [DEFAULT.assess(r) for _, r in example_reports()]
+        decisions += DEFAULT.replay(example_case())
+        fired = {e.rule for d in decisions for e in d.trace}
         assert routing_rules - fired == set()
 
     def test_every_case_dispatched_handled_and_closed(self) -> None:

@@ -19,6 +19,7 @@ from ._errors import (
     DecisionLogError,
     EngineError,
     FixtureError,
+    HistoryError,
     ModelError,
     Problem,
     ReportError,
@@ -29,8 +30,12 @@ from ._errors import (
 from ._pipeline import Triage, assess
 from ._version import __version__
 from .decision import (
+    AnswerChange,
+    CaseHold,
+    CaseRecord,
     Decision,
     Gap,
+    Handover,
     JudgementRecord,
     ModelRef,
     PlannedTask,
@@ -61,6 +66,9 @@ from .rules import Policy, load_policy
 
 __all__ = [
     "Abuser",
+    "AnswerChange",
+    "CaseHold",
+    "CaseRecord",
     "Children",
     "Consent",
     "Decision",
@@ -69,8 +77,10 @@ __all__ = [
     "EngineError",
     "FixtureError",
     "Gap",
+    "Handover",
     "HelpSought",
     "History",
+    "HistoryError",
     "JudgementRecord",
     "Location",
     "ModelError",

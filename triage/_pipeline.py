@@ -18,9 +18,9 @@ from ._errors import EngineError, ModelError, UsageError
 from ._many import install, results
 from ._version import __version__
 from .case import (
+    Carried,
     CaseFacts,
     CaseRouting,
-    Carried,
     History,
     Hold,
     carry_answers,
@@ -465,11 +465,12 @@ class Triage:
         history: Iterable[Any] | None = None,
         events: Iterable[Any] | None = None,
     ) -> Decision:
+        given: Report | Mapping[str, Any] | Prepared = report
         if history is not None or events is not None:
             sources = self._active[0].sources
             prepared = report if isinstance(report, Prepared) else Prepared(report, sources=sources)
-            report = prepared.with_history(history, events, sources)
-        run = self._run(report)
+            given = prepared.with_history(history, events, sources)
+        run = self._run(given)
         policy, evaluator, valid, world, maxw = (
             run.policy,
             run.evaluator,

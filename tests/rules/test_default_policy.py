@@ -10,7 +10,7 @@ import pytest
 import triage
 from triage.vocab import FLAGS, LEVELS
 
-from ..conftest import example_reports
+from ..conftest import example_case, example_reports
 
 T = triage.Triage()
 RED_FLAGS = ("strangulation", "threat_to_kill", "weapon_use_or_threat", "victim_fears_being_killed")
@@ -32,8 +32,9 @@ def decide(**parts: Any) -> triage.Decision:
 
 
 def test_every_flag_and_level_reached_by_an_example() -> None:
-    """Each flag and each level is produced by at least one example report."""
-    decisions = [T.assess(r) for _, r in example_reports()]
+    """Each flag and each level is produced by at least one example report (or the
+    example case, for what only a case's history can show)."""
+    decisions = [T.assess(r) for _, r in example_reports()] + T.replay(example_case())
     assert {f for d in decisions for f in d.flags} == set(FLAGS.codes)
     assert {d.risk_level for d in decisions} == set(LEVELS.codes)
 

@@ -17,9 +17,9 @@ from ._history import Earlier, History, read_history
 from ._hold import CaseRouting, Hold, case_routing, hold_for
 
 __all__ = [
+    "Carried",
     "CaseFacts",
     "CaseRouting",
-    "Carried",
     "Earlier",
     "History",
     "Hold",

@@ -55,9 +55,8 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
         derived = [d for d in derived if d.indicator != code]
         derived.append(Derivation(indicator=code, because=(f"history:{source}",), replaced=now))
         values[code] = "yes"
-    if len(derived) == len(answers.derived) and not contradictions and not changed:
-        if values == answers.values:
-            return Carried(answers, (), ())
+    if values == answers.values and not contradictions and not changed:
+        return Carried(answers, (), ())
     derived.sort(key=lambda d: d.indicator)
     carried = replace(
         answers,

@@ -74,8 +74,10 @@ def read_history(
         return None
     problems: list[Problem] = []
     if report.case_id is None:
-        problems.append(_problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
-                                 "no case_id: a report with a history must say its case"))  # fmt: skip
+        problems.append(
+            _problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
+                     "no case_id: a report with a history must say its case")
+        )  # fmt: skip
     items = [_item(i, entry, sources, problems) for i, entry in enumerate(raw)]
     _fits(report, items, problems)
     parsed_events = _events(events or (), problems)
@@ -108,7 +110,10 @@ def _item(
         return None
     report = decision = None
     try:
-        report = validate_report(entry["report"], sources)
+        raw = entry["report"]
+        if isinstance(raw, (str, bytes)):
+            raw = parse_json(raw, f"{where}.report")
+        report = validate_report(raw, sources)
     except ReportError as exc:
         problems.extend(_moved(f"{where}.report", exc.problems))
     try:

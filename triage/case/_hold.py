@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
 from ..report import Report
 from ..vocab import SAFETY_FLAGS
 from ._history import History

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from .._errors import FixtureError, Problem, RuleFileError
+from .._errors import FixtureError, HistoryError, Problem, RuleFileError
 from .._suggest import suggest
 from ..report._model import Report
 from ..report._problems import translate
@@ -94,6 +94,14 @@ class FixtureFile(_Strict):
 
     description: Bilingual
     report: dict[str, Any]
+    history: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the case's earlier reports, oldest first: each is decided by the "
+        "policy under test, and the report is then decided with them as its history",
+    )
+    events: list[dict[str, Any]] = Field(
+        default_factory=list, description="what happened to the case (as `overdue` takes)"
+    )
     expect: Expect
     todo: bool = Field(False, description="skip this case (reported as skipped)")
 
@@ -107,6 +115,8 @@ class Fixture:
     expect: Expect
     todo: bool
     marks: dict[tuple[Any, ...], tuple[int, int]]
+    history: tuple[Report, ...] = ()
+    events: tuple[dict[str, Any], ...] = ()
 
     def line_of(self, *path: Any) -> int:
         p: tuple[Any, ...] = path
@@ -192,16 +202,12 @@ def load_fixture(path: str | Path) -> Fixture:
                 en, zh = f"unknown field '{loc[-1]}'", f"未知字段 '{loc[-1]}'"
                 loc = (*loc, KEY)
             problems.add(loc, code, en, zh, hint)
-    report: Report | None = None
-    raw_report = loaded.value.get("report")
-    if isinstance(raw_report, dict):
-        try:
-            report = Report.model_validate(raw_report)
-        except ValidationError as exc:
-            for loc, code, en, zh, hint in translate(exc, Report):
-                if code == "unknown-field":
-                    loc = (*loc, KEY)
-                problems.add(("report", *loc), code, en, zh, hint)
+    report = _report(loaded.value.get("report"), ("report",), problems)
+    raw_history = loaded.value.get("history")
+    earlier = [
+        _report(r, ("history", i), problems)
+        for i, r in enumerate(raw_history if isinstance(raw_history, list) else [])
+    ]
     if problems.items or parsed is None or report is None:
         ordered = sorted(set(problems.items), key=lambda p: (p.line or 0, p.col or 0))
         raise FixtureError(f"{where}: invalid fixture", tuple(ordered))
@@ -210,7 +216,31 @@ def load_fixture(path: str | Path) -> Fixture:
         lang: text if text is not None else missing_text(lang, "description")
         for lang, text in parsed.description.model_dump().items()
     }
-    return Fixture(where, 1, description, report, parsed.expect, parsed.todo, loaded.marks)
+    return Fixture(
+        where,
+        1,
+        description,
+        report,
+        parsed.expect,
+        parsed.todo,
+        loaded.marks,
+        tuple(r for r in earlier if r is not None),
+        tuple(parsed.events),
+    )
+
+
+def _report(raw: Any, at: tuple[Any, ...], problems: Any) -> Report | None:
+    """A report of the fixture, its problems located in the fixture file."""
+    if not isinstance(raw, dict):
+        return None  # the structure check says what is wrong
+    try:
+        return Report.model_validate(raw)
+    except ValidationError as exc:
+        for loc, code, en, zh, hint in translate(exc, Report):
+            if code == "unknown-field":
+                loc = (*loc, KEY)
+            problems.add((*at, *loc), code, en, zh, hint)
+    return None
 
 
 def _names(values: Iterable[str]) -> str:
@@ -228,7 +258,17 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
         result.status = "error"
         result.problems = tuple(problems)
         return result
-    decision = triage.assess(fixture.report)
+    try:
+        decision = _decide(triage, fixture)
+    except HistoryError as exc:  # earlier reports that do not make one case in order
+        result.status = "error"
+        result.problems = tuple(
+            Problem(
+                fixture.path, p.code, p.zh, f"{p.path}: {p.en}", line=fixture.line_of("history")
+            )
+            for p in exc.problems
+        )
+        return result
     result.fired = tuple(entry.rule for entry in decision.trace)
     compare = _Comparison(fixture, result.mismatches)
     e = fixture.expect
@@ -248,6 +288,15 @@ def check_fixture(triage: Triage, fixture: Fixture) -> CaseResult:
 _KIND_ZH = {"rule": "规则", "department": "部门", "flag": "标记", "source": "案源渠道"}
 
 
+def _decide(triage: Triage, fixture: Fixture) -> Any:
+    """The fixture's report decided alone, or with its earlier reports replayed first."""
+    if not fixture.history:
+        return triage.assess(fixture.report)
+    earlier = triage.replay(fixture.history, fixture.events)
+    history = [{"report": r, "decision": d} for r, d in zip(fixture.history, earlier, strict=True)]
+    return triage.assess(fixture.report, history=history, events=fixture.events or None)
+
+
 def _unknown_references(fixture: Fixture, policy: Any) -> list[Problem]:
     """Rules, departments, flags and sources the policy does not have: a fault of the
     fixture, not a failure of the policy."""
@@ -260,6 +309,10 @@ def _unknown_references(fixture: Fixture, policy: Any) -> list[Problem]:
         for i, rid in enumerate(e.rules_fired)
     ]
     refs.append(("source", fixture.report.source, ("report", "source"), sources))
+    refs += [
+        ("source", r.source, ("history", i, "source"), sources)
+        for i, r in enumerate(fixture.history)
+    ]
     refs += [("flag", f, ("expect", "flags", i), flags) for i, f in enumerate(e.flags)]
     refs += [
         ("flag", f, ("expect", "flags_absent", i), flags) for i, f in enumerate(e.flags_absent)

@@ -166,9 +166,7 @@ def overdue_case(
     plan = last.routing
     if not isinstance(plan, RoutingPlan):
         raise UsageError("the case's latest decision has no routing plan")
-    visits = [
-        Event("follow_up", r.reported_at) for r, _ in case if r.kind == "follow_up_visit"
-    ]
+    visits = [Event("follow_up", r.reported_at) for r, _ in case if r.kind == "follow_up_visit"]
     reviews = [
         Event("reassessed", r.reported_at)
         for r, d in case[1:]

@@ -562,15 +562,17 @@ def _build() -> dict[str, Fact]:
             hi=3660,
         )
     )
-    for name, zh, en, hi in (
-        ("reports_12m", "本案过去12个月的既往报告数（任何渠道）", "earlier reports of the case in 12 months (any channel)", 1000),
-        ("sources", "本案报告来自的不同渠道数", "distinct channels the case's reports came by", 100),
+    case_counts = (
+        ("reports_12m", "本案过去12个月的既往报告数（任何渠道）",
+         "earlier reports of the case in 12 months (any channel)", 1000),
+        ("sources", "本案报告来自的不同渠道数",
+         "distinct channels the case's reports came by", 100),
         ("days_since_last", "距本案上一次报告的天数", "days since the case's last report", 36600),
-        ("new_red_flags", "本次新出现的独立红旗数", "stand-alone red flags new in this report", len(RED_FLAGS)),
-    ):  # fmt: skip
-        add(
-            Fact(f"case.{name}", "int", _case(name), zh, en, optional=True, lo=0, hi=hi)
-        )
+        ("new_red_flags", "本次新出现的独立红旗数",
+         "stand-alone red flags new in this report", len(RED_FLAGS)),
+    )  # fmt: skip
+    for name, zh, en, hi in case_counts:
+        add(Fact(f"case.{name}", "int", _case(name), zh, en, optional=True, lo=0, hi=hi))
     add(
         Fact(
             "case.previous_level",

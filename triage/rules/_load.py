@@ -22,7 +22,12 @@ from .engine._compile import compile_rule, make_keys, pack
 
 __all__ = ["Compiled", "compile_policy_file", "read_source"]
 
-_LEVEL_WRITES = ("decision.level", "decision.level_max", "decision.level_could_rise")
+_LEVEL_WRITES = (
+    "decision.level",
+    "decision.level_max",
+    "decision.level_could_rise",
+    "case.level_rose",  # read against the level, so after every rule that sets one
+)
 
 
 class Problems:
