@@ -321,3 +321,55 @@ class TestProperties:
         ]
         assert closures == sorted(closures, reverse=True) or len(set(closures)) == 1
         assert len(set(closures)) == 1
+
+
+class TestCommandLine:
+    def test_assess_with_a_history_file(self, tmp_path: Any) -> None:
+        from click.testing import CliRunner
+
+        from triage.cli import cli
+
+        reports = [json.loads(line) for line in (EXAMPLES / "case_xinan" / "reports.jsonl")
+                   .read_text("utf-8").splitlines()]  # fmt: skip
+        t = triage.Triage()
+        decisions = t.replay(reports[:2])
+        hist = tmp_path / "case.jsonl"
+        hist.write_text(
+            "".join(
+                json.dumps({"report": r, "decision": json.loads(d.to_json())}) + "\n"
+                for r, d in zip(reports[:2], decisions, strict=True)
+            )
+        )
+        last = tmp_path / "r3.json"
+        last.write_text(json.dumps(reports[2]))
+        out = CliRunner().invoke(cli, ["assess", str(last), "--history", str(hist)])
+        assert out.exit_code == 0, out.output
+        d = json.loads(out.stdout)
+        assert d["case"]["earlier_reports"] == ["BA-2026-X001", "BA-2026-X002"]
+        assert d == json.loads(t.replay(reports)[2].to_json()) | {"decided_at": d["decided_at"]}
+        # the same history in the wrong order is refused, with its location
+        lines = hist.read_text().splitlines()
+        hist.write_text("\n".join(reversed(lines)) + "\n")
+        bad = CliRunner().invoke(cli, ["assess", str(last), "--history", str(hist)])
+        assert bad.exit_code == 2 and "out-of-order" in bad.output
+        assert "Traceback" not in bad.output
+
+    def test_batch_replays_an_archive_case_by_case(self, tmp_path: Any) -> None:
+        from click.testing import CliRunner
+
+        from triage.cli import cli
+
+        archive = EXAMPLES / "case_xinan" / "reports.jsonl"
+        out = CliRunner().invoke(cli, ["batch", str(archive), "--cases"])
+        assert out.exit_code == 0, out.output
+        lines = [json.loads(x) for x in out.stdout.splitlines()]
+        assert ["case" in x for x in lines] == [False, True, True]
+        expected = triage.Triage().replay(
+            [json.loads(x) for x in archive.read_text("utf-8").splitlines()]
+        )
+        for got, want in zip(lines, expected, strict=True):
+            assert got["risk_level"] == want.risk_level and got["flags"] == list(want.flags)
+        plain = CliRunner().invoke(cli, ["batch", str(archive)])
+        assert all("case" not in json.loads(x) for x in plain.stdout.splitlines())
+        refused = CliRunner().invoke(cli, ["batch", str(archive), "--cases", "--jobs", "2"])
+        assert refused.exit_code == 2

@@ -33,6 +33,7 @@ from .._signals import Terminated
 from .._version import __version__
 from ..decision import Rejected
 from ..explanation._tables import progress_bar
+from ._cases import CaseReplay
 
 __all__ = ["Summary", "run_batch"]
 
@@ -160,10 +161,16 @@ def run_batch(
     model: Any = "default",
     on_error: str = "escalate",
     decision_log: str | None = None,
+    cases: bool = False,
 ) -> Summary:
-    """Decide every line of ``input_path`` (``-`` for standard input); see `triage batch`."""
+    """Decide every line of ``input_path`` (``-`` for standard input); see `triage batch`.
+
+    ``cases``: replay the archive case by case (`triage.batch._cases`), in one process.
+    """
     if input_path != "-" and not Path(input_path).is_file():
         raise UsageError(f"{input_path}: no such file")
+    if cases and jobs > 1:
+        raise UsageError("--cases replays each case in order, in one process: use --jobs 1")
     targets = check_distinct(
         {"--output": output, "--errors": errors_path, "--decision-log": decision_log},
         {"the input": input_path},
@@ -184,7 +191,7 @@ def run_batch(
         log.write({"event": "run_started", "run": summary.run, "at": _now(), **_ids(triage)})
     status, signal_name = "failed", None
     try:
-        _run(triage, input_path, targets, summary, jobs)
+        _run(CaseReplay(triage) if cases else triage, input_path, targets, summary, jobs)
         status = "completed"
     except KeyboardInterrupt as exc:
         status = "interrupted"
@@ -227,13 +234,13 @@ def _end_record(
 
 
 def _run(
-    triage: Triage, input_path: str, targets: dict[str, Target], summary: Summary, jobs: int
+    triage: Any, input_path: str, targets: dict[str, Target], summary: Summary, jobs: int
 ) -> None:
     from rich.console import Console
 
     err = Console(stderr=True)
     repeats = _Repeats()
-    log = triage._log
+    log = getattr(triage, "triage", triage)._log
     with contextlib.ExitStack() as stack:
         stream: IO[bytes] = (
             sys.stdin.buffer

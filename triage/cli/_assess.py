@@ -27,6 +27,7 @@ from ._common import (
     _err,
     guarded,
     model_source,
+    read_json_lines,
     read_report,
 )
 
@@ -43,11 +44,37 @@ from ._common import (
 )
 @click.option("--lang", type=LANG, default=None, help="Language of the table or explanation.")
 @MODEL_OPTION
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="The case's earlier reports with their decisions: JSON Lines, one "
+    '{"report": ..., "decision": ...} per line, oldest first.',
+)
+@click.option(
+    "--events",
+    "events_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="What happened to the case since: JSON Lines, one event per line.",
+)
 @guarded
-def assess(file: str, policy_path: str | None, fmt: str, lang: str | None, model_path: str) -> None:
-    """Triage one report (a JSON file, or - for standard input)."""
+def assess(
+    file: str,
+    policy_path: str | None,
+    fmt: str,
+    lang: str | None,
+    model_path: str,
+    history_path: str | None,
+    events_path: str | None,
+) -> None:
+    """Triage one report (a JSON file, or - for standard input), alone or with its case's
+    history."""
     triage = Triage(policy_path, model=model_source(model_path))
-    decision = triage.assess(read_report(file))
+    history = read_json_lines(history_path) if history_path else None
+    events = read_json_lines(events_path) if events_path else None
+    decision = triage.assess(read_report(file), history=history, events=events)
     if fmt == "json":
         click.echo(decision.to_json(indent=2))
     elif fmt == "table":

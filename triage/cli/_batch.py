@@ -52,6 +52,12 @@ from ._common import (
     default=None,
     help="Append an audit record per decision to this file.",
 )
+@click.option(
+    "--cases",
+    is_flag=True,
+    help="Replay the archive case by case: each report with a case_id is decided with "
+    "its case's earlier reports (in the file's order, which must be time order).",
+)
 @guarded
 def batch(
     input_path: str,
@@ -62,6 +68,7 @@ def batch(
     model_path: str,
     on_error: str,
     decision_log: str | None,
+    cases: bool,
 ) -> None:
     """Triage every report in a JSON Lines file (or - for standard input), in order.
 
@@ -80,6 +87,7 @@ def batch(
         model=model_source(model_path),
         on_error=on_error,
         decision_log=decision_log,
+        cases=cases,
     )
     _err(summary.text())
     if summary.rejected:

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 
 import click
 
-from .._errors import TriageError
-from .._io._json import parse_json, read_bounded
+from .._errors import ReportError, TriageError
+from .._io._json import iter_text_lines, parse_json, read_bounded
 from .._signals import Terminated, exit_status
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "guarded",
     "model_source",
     "policy_source",
+    "read_json_lines",
     "read_report",
 ]
 
@@ -69,6 +70,19 @@ def read_report(path: str) -> Any:
     if path == "-":
         return parse_json(read_bounded(sys.stdin.buffer), "<stdin>")
     return parse_json(read_bounded(Path(path)), path)
+
+
+def read_json_lines(path: str) -> list[Any]:
+    """Every non-blank line of a JSON Lines file, parsed, each located as ``path:line``
+    when it is not JSON (a case's history, or its events)."""
+    out = []
+    with Path(path).open("rb") as fh:
+        for number, line in iter_text_lines(fh):
+            if line is None:
+                raise ReportError(f"{path}:{number}: line too long")
+            if line.strip():
+                out.append(parse_json(line, f"{path}:{number}"))
+    return out
 
 
 MODEL_OPTION = click.option(

@@ -107,6 +107,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "band_moderate": ("中", "moderate"),
     "band_high": ("高", "high"),
     "band_very_high": ("很高", "very high"),
+    "from_history": ("本案既往报告 {id} 的回答", "the answer in the case's earlier report {id}"),
+    "case_title": ("本案", "The case"),
+    "case_line": (
+        "  - 案件 {case}：既往报告 {n} 份（12个月内 {n12} 份，来自 {sources} 个渠道），"
+        "距上次 {days} 天；上一次决定为{previous}",
+        "  - case {case}: {n} earlier reports ({n12} in 12 months, by {sources} channels), the "
+        "last {days} days ago; the last decision was {previous}",
+    ),
+    "case_opened": (
+        "  - 办结期限和回访自 {at} 起算{reopened}",
+        "  - the closure deadline and the visits count from {at}{reopened}",
+    ),
+    "case_reopened": ("（本报告在结案后重新开启案件）", " (this report reopened the closed case)"),
+    "case_held": (
+        "  - 复评期（{until}）前不降级：本案维持{level}及安全标记（{flags}），依据报告 {by} 的决定",
+        "  - no lowering before the review date ({until}): the case keeps {level} and its safety "
+        "flags ({flags}), held by the decision on report {by}",
+    ),
+    "case_new_red_flags": ("  - 新出现的红旗：{items}", "  - red flags new in this case: {items}"),
+    "case_contradiction": (
+        "  - 需复核：{indicator} 在报告 {id} 中为“是”，本次为“否”；按“是”处理",
+        "  - to review: {indicator} was yes in report {id} and is no now; yes is kept",
+    ),
+    "case_changed": (
+        "  - 自报告 {id} 以来由“是”变为“否”：{indicator}",
+        "  - yes in report {id}, no now: {indicator}",
+    ),
+    "case_handover": (
+        "  - 牵头部门由{from_lead}移交{to_lead}（规则 {rule}）",
+        "  - the lead passes from {from_lead} to {to_lead} (rule {rule})",
+    ),
     "derived_line": (
         "  - {indicator} = 是，因为 {because}",
         "  - {indicator} = yes, because {because}",

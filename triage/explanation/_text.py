@@ -49,6 +49,8 @@ def term(vocab: Vocabulary, code: str, lang: str) -> str:
 
 
 def fact_label(name: str, lang: str) -> str:
+    if name.startswith("history:"):  # an answer carried from an earlier report of the case
+        return say("from_history", lang, id=name[8:])
     if name.startswith("flags.") and name[6:] not in FLAGS:
         return say("flagged", lang, label=term(FLAGS, name[6:], lang))
     fact = FACTS.get(name)
@@ -116,6 +118,7 @@ def _explain(d: Decision, lang: str) -> str:
     lines.extend(_derived(d, lang))
     lines.extend(_rules(d, lang))
     lines.extend(_gaps(d, lang))
+    lines.extend(_case(d, lang))
     if d.routing is not None:
         lines.extend(explain_routing(d.routing, lang))
     lines.append(_provenance(d, lang))
@@ -265,6 +268,40 @@ def _rule_effect(entry: Any, lang: str) -> str:
     if not parts:
         return say("nothing_new", lang)
     return say("semi", lang).join(parts)
+
+
+def _case(d: Decision, lang: str) -> list[str]:
+    """What the case's history did: the hold, what changed, its deadlines and lead."""
+    c = d.case
+    if c is None:
+        return []
+    previous = LEVELS.label(c.previous_level, lang)
+    counts = {"n": len(c.earlier_reports), "n12": c.reports_12m, "sources": c.sources}
+    lines = [
+        _heading("case_title", lang),
+        say("case_line", lang, case=c.case_id, days=c.days_since_last, previous=previous, **counts),
+    ]
+    if c.held is not None:
+        held = c.held
+        level, flags = LEVELS.label(held.level, lang), _flags(held.flags, lang)
+        until = held.until.isoformat()
+        lines.append(say("case_held", lang, until=until, level=level, flags=flags, by=held.by))
+    if c.new_red_flags:
+        items = _joined((fact_label(f"indicators.{f}", lang) for f in c.new_red_flags), lang)
+        lines.append(say("case_new_red_flags", lang, items=items))
+    for x in c.contradictions:
+        label = fact_label(f"indicators.{x.indicator}", lang)
+        lines.append(say("case_contradiction", lang, indicator=label, id=x.earlier_report))
+    for x in c.changed_since:
+        label = fact_label(f"indicators.{x.indicator}", lang)
+        lines.append(say("case_changed", lang, indicator=label, id=x.earlier_report))
+    reopened = say("case_reopened", lang) if c.reopened else ""
+    lines.append(say("case_opened", lang, at=c.opened_at.isoformat(), reopened=reopened))
+    if c.handover is not None:
+        h = c.handover
+        a, b = DEPARTMENTS.label(h.from_lead, lang), DEPARTMENTS.label(h.to_lead, lang)
+        lines.append(say("case_handover", lang, from_lead=a, to_lead=b, rule=h.rule or "—"))
+    return lines
 
 
 def _gaps(d: Decision, lang: str) -> list[str]:
