@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .._errors import HistoryError, Problem, ReportError, UsageError
 from .._io._json import parse_json
@@ -15,6 +15,7 @@ from ..decision import Decision
 from ..report import Answers, Report, normalise, validate_report
 from ..report._problems import translate
 from ..routing._supervise import Event, parse_event
+from ..vocab import LEVELS
 
 __all__ = ["Earlier", "History", "read_history"]
 
@@ -27,7 +28,7 @@ class Earlier:
 
     report: Report
     answers: Answers
-    decision: Decision
+    decision: Decision | Summary
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +122,7 @@ def _item(
     except ValidationError as exc:
         problems.extend(
             Problem(".".join([where, "decision", *map(str, loc)]), code, zh, en, suggestion=hint)
-            for loc, code, en, zh, hint in translate(exc, Decision)
+            for loc, code, en, zh, hint in translate(exc, Summary)
         )
     except ReportError as exc:
         problems.extend(_moved(f"{where}.decision", exc.problems))
@@ -136,12 +137,41 @@ def _item(
     return Earlier(report, normalise(report), decision)
 
 
-def _decision(raw: Any) -> Decision:
-    if isinstance(raw, Decision):
+if TYPE_CHECKING:
+    Level: TypeAlias = str
+else:
+    Level = Literal[LEVELS.codes]
+
+
+class _Plan(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    lead: str
+    lead_rule: str | None = None
+    reassess_by: datetime
+
+
+class Summary(BaseModel):
+    """What the case reads of an earlier decision. A stored decision is checked for
+    these fields only (its trace, gaps and instruments are the caller's record, and
+    checking them on every call would cost more than the decision itself)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    report_id: str
+    reported_at: datetime
+    status: Literal["ok", "engine_error"]
+    risk_level: Level
+    flags: tuple[str, ...]
+    routing: _Plan | None = None
+
+
+def _decision(raw: Any) -> Decision | Summary:
+    if isinstance(raw, (Decision, Summary)):
         return raw
     if isinstance(raw, (str, bytes)):
-        return Decision.model_validate_json(raw)
-    return Decision.model_validate(raw)
+        return Summary.model_validate_json(raw)
+    return Summary.model_validate(raw)
 
 
 def _moved(prefix: str, problems: Iterable[Problem]) -> list[Problem]:
