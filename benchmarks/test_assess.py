@@ -109,3 +109,41 @@ def test_stage_trace_and_gaps(benchmark: Any, default_triage: triage.Triage) -> 
         return run.evaluator.trace(run.world), gaps
 
     benchmark(cycle(explain, N))
+
+
+def _cases(n_cases: int, earlier: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Cases of ``earlier`` stored reports each (JSON decisions, as an intake system keeps
+    them) and one new report to decide, none of them seen by the benchmark before."""
+    import json
+
+    t = triage.Triage()
+    reports = cohort.generate(n_cases * (earlier + 1), seed=101).reports
+    out = []
+    for c in range(n_cases):
+        rs = [
+            dict(
+                r,
+                case_id=f"B{c}",
+                id=f"B{c}-{k}",
+                reported_at=f"2026-01-{1 + k:02d}T10:00:00+08:00",
+            )
+            for k, r in enumerate(reports[c * (earlier + 1) : (c + 1) * (earlier + 1)])
+        ]
+        decided = t.replay(rs[:earlier])
+        pairs = zip(rs[:earlier], decided, strict=True)
+        stored = [{"report": r, "decision": json.loads(d.to_json())} for r, d in pairs]
+        out.append((rs[earlier], stored))
+    return out
+
+
+@pytest.mark.benchmark(group="assess: one report")
+def test_assess_with_a_history_of_20(benchmark: Any, default_triage: triage.Triage) -> None:
+    """Beside `test_assess`: the same kind of report with its case's 20 earlier reports."""
+    cases = _cases(120, 20)
+    forget_matches()
+    benchmark.pedantic(
+        cycle(lambda i: default_triage.assess(cases[i][0], history=cases[i][1]), len(cases)),
+        rounds=1_000,
+        warmup_rounds=20,
+    )
+    percentiles(benchmark)
