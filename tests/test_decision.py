@@ -159,7 +159,8 @@ class TestNoUnknownIsACause:
         }
 
 
-def test_chinese_tables_give_instrument_levels_in_words() -> None:
+def _table(lang: str | None, **parts: Any) -> tuple[triage.Decision, str]:
+    """A decision on a plain 110 report (with ``parts``) and its table as text."""
     from io import StringIO
 
     from rich.console import Console
@@ -172,37 +173,25 @@ def test_chinese_tables_give_instrument_levels_in_words() -> None:
             "reported_at": "2026-03-02T21:15:00+08:00",
             "source": "police_110",
             "case_type": "domestic_violence",
+            **parts,
         }
     )
     out = StringIO()
-    print_decisions([d], "zh", Console(file=out, width=300, color_system=None))
-    text = out.getvalue()
+    print_decisions([d], lang, Console(file=out, width=400, color_system=None))
+    return d, out.getvalue()
+
+
+def test_chinese_tables_give_instrument_levels_in_words() -> None:
+    _, text = _table("zh")
     assert "风险不定" in text and "variable" not in text
 
 
 def test_bilingual_tables_give_instrument_levels_and_bands_in_both_languages() -> None:
     """No bare codes: a bilingual table has the words in Chinese and in English."""
-    from io import StringIO
+    from triage.explanation._catalogue import say
 
-    from rich.console import Console
-
-    from triage.explanation import print_decisions
-
-    d = triage.assess(
-        {
-            "id": "T-9",
-            "reported_at": "2026-03-02T21:15:00+08:00",
-            "source": "police_110",
-            "case_type": "domestic_violence",
-            "indicators": {"strangulation": "yes"},
-        }
-    )
-    out = StringIO()
-    print_decisions([d], None, Console(file=out, width=400, color_system=None))
-    text = out.getvalue()
+    d, text = _table(None, indicators={"strangulation": "yes"})
     assert "风险不定" in text and "variable danger" in text
     assert "not_screened_in" not in text and "variable→" not in text
     band = d.model.band
-    from triage.explanation._catalogue import say
-
     assert say(f"band_{band}", "zh") in text and say(f"band_{band}", "en") in text
