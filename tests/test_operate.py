@@ -178,6 +178,28 @@ class TestOutputPaths:
 # -- batch records -----------------------------------------------------------------------------
 
 
+class TestSignalInAFinaliser:
+    """A signal that lands while a finaliser runs is raised there, where Python ignores
+    it; it must still stop the run (a batch once finished with exit 0 after Ctrl-C)."""
+
+    @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+    def test_it_is_raised_again_where_it_can_stop_the_run(self, sig: int) -> None:
+        from triage._signals import Terminated, interrupts
+
+        class Finalised:
+            def __del__(self) -> None:
+                signal.raise_signal(sig)  # the signal arrives during the finaliser
+
+        expected = KeyboardInterrupt if sig == signal.SIGINT else Terminated
+        reached = []
+        with pytest.raises(expected), interrupts():
+            Finalised()  # dropped at once: its finaliser runs here
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                reached.append(1)  # the re-sent signal stops the loop
+        assert time.monotonic() < deadline
+
+
 class TestBatchRecords:
     def test_every_record_has_its_line_and_rejections_are_in_order(self, tmp_path: Path) -> None:
         good = random_reports(3, seed=7)

@@ -20,6 +20,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
+from typing import Any
 
 __all__ = ["Terminated", "exit_status", "interrupts", "worker_signals"]
 
@@ -55,6 +56,21 @@ def interrupts() -> Iterator[None]:
             raise KeyboardInterrupt
         raise Terminated(signum)
 
+    def unraisable(info: Any) -> None:
+        # A signal that lands while a finaliser runs raises there, where Python ignores
+        # the exception: the run would go on as if nothing had been asked. Send the same
+        # signal again, to be raised where it can stop the run.
+        if isinstance(info.exc_value, (KeyboardInterrupt, Terminated)) and len(fired) == 1:
+            signum = fired.pop()
+            # From another thread, so that it is raised after this hook has returned
+            # (a signal raised here would be ignored again); should it still land in a
+            # finaliser, this hook sends it once more.
+            resend = threading.Timer(0.001, os.kill, (os.getpid(), signum))
+            resend.daemon = True
+            resend.start()
+            return
+        previous_hook(info)
+
     previous = {}
     for sig in HANDLED:
         current = signal.getsignal(sig)
@@ -62,9 +78,12 @@ def interrupts() -> Iterator[None]:
             continue
         previous[sig] = current
         signal.signal(sig, handler)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
+        sys.unraisablehook = previous_hook
         for sig, old in previous.items():
             signal.signal(sig, old)
 
