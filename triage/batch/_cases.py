@@ -4,24 +4,31 @@ The archive is read in order (intake archives are kept in time order); a report
 with a ``case_id`` gets the reports of its case read so far, with the decisions
 they got in this run, as its history. Memory is bounded by the cases still open:
 a case with no report for a year (the repeat window, far past any review date or
-closure) is forgotten, and a later report starts it afresh. What is kept of an
-earlier report is what the case needs (answers, times, levels, flags, routing),
-never its narrative.
+closure) is forgotten, and a later report starts it afresh. Of an earlier report
+only what the case reads is kept (its identity, time, channel, answers, and its
+decision's level, flags and routing), a few hundred bytes, never its narrative.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..case import Earlier, History
+from ..case._history import Summary
 from ..decision import Decision
-from ..report import Report, validate_report
+from ..report import Answers, Report, normalise, validate_report
+from ..vocab import INDICATORS
 
 __all__ = ["CaseReplay"]
 
 OPEN_DAYS = 365
+_CODES = INDICATORS.codes
+_LETTER = {"yes": "y", "no": "n", "unknown": "u"}
+_WORD = {v: k for k, v in _LETTER.items()}
 
 
 class CaseReplay:
@@ -29,7 +36,7 @@ class CaseReplay:
 
     def __init__(self, triage: Any) -> None:
         self.triage = triage
-        self.cases: OrderedDict[str, list[dict[str, Any]]] = OrderedDict()
+        self.cases: OrderedDict[str, History] = OrderedDict()
         self.newest: datetime | None = None
 
     def assess(self, report: Report | Mapping[str, Any], *, log: bool = True) -> Decision:
@@ -37,13 +44,13 @@ class CaseReplay:
         if valid.case_id is None:
             decision: Decision = self.triage.assess(valid, log=log)
             return decision
-        earlier = self.cases.get(valid.case_id)
-        decision = self.triage.assess(valid, history=earlier or None, log=log)
-        kept = {"report": _slim_report(valid), "decision": _slim_decision(decision)}
-        if earlier is None:
-            self.cases[valid.case_id] = [kept]
+        case = self.cases.get(valid.case_id)
+        decision = self.triage.assess(valid, history=case, log=log)
+        kept = _kept(valid, decision)
+        if case is None:
+            self.cases[valid.case_id] = History(valid.case_id, (kept,))
         else:
-            earlier.append(kept)
+            self.cases[valid.case_id] = replace(case, items=(*case.items, kept))
             self.cases.move_to_end(valid.case_id)
         self._forget(valid.reported_at)
         return decision
@@ -54,8 +61,8 @@ class CaseReplay:
             self.newest = moment
         horizon = self.newest - timedelta(days=OPEN_DAYS)
         while self.cases:
-            case_id, items = next(iter(self.cases.items()))
-            if items[-1]["report"].reported_at.astimezone(UTC) >= horizon:
+            case_id, case = next(iter(self.cases.items()))
+            if case.last.report.reported_at.astimezone(UTC) >= horizon:
                 break
             del self.cases[case_id]
 
@@ -63,13 +70,53 @@ class CaseReplay:
         raise NotImplementedError("a case is replayed in one process, in order")
 
 
-def _slim_report(report: Report) -> Report:
-    return report.model_copy(update={"narrative": None}) if report.narrative else report
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """An earlier report as the case reads it."""
+
+    id: str
+    case_id: str | None
+    reported_at: datetime
+    source: str
+    kind: str
 
 
-def _slim_decision(decision: Decision) -> Decision:
-    # The case reads levels, flags, the routing plan and the report's identity; the
-    # trace, the gaps and the instrument results are for the caller, not the case.
-    return decision.model_copy(
-        update={"trace": (), "information_gaps": (), "instruments": {}, "derived_indicators": ()}
+class _Letters(Mapping[str, str]):
+    """An earlier report's answers, one letter each (y, n, u) in the indicators' order."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self._text = "".join(_LETTER[values[c]] for c in _CODES)
+
+    def __getitem__(self, code: str) -> str:
+        return _WORD[self._text[_INDEX[code]]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_CODES)
+
+    def __len__(self) -> int:
+        return len(_CODES)
+
+
+_INDEX = {c: i for i, c in enumerate(_CODES)}
+
+
+def _kept(report: Report, decision: Decision) -> Earlier:
+    answers = normalise(report)
+    compact = Answers(_Letters(answers.values), {}, (), answers.intimate, answers.separated)  # type: ignore[arg-type]
+    plan = decision.routing
+    summary = Summary.model_validate(
+        {
+            "report_id": decision.report_id,
+            "reported_at": decision.reported_at,
+            "status": decision.status,
+            "risk_level": decision.risk_level,
+            "flags": decision.flags,
+            "routing": None
+            if plan is None
+            else {"lead": plan.lead, "lead_rule": plan.lead_rule, "reassess_by": plan.reassess_by},
+        }
     )
+    seen = _Seen(report.id, report.case_id, report.reported_at, report.source, report.kind)
+    return Earlier(seen, compact, summary)  # type: ignore[arg-type]

@@ -64,6 +64,8 @@ def read_history(
         if events:
             raise UsageError("events belong to a case: give its history too")
         return None
+    if isinstance(history, History):  # read already (a replay keeps its cases so)
+        return _checked(report, history, events)
     if isinstance(history, (str, bytes, Mapping)):
         raise UsageError("history is a list of {report, decision} items, oldest first")
     raw = list(history)
@@ -87,6 +89,20 @@ def read_history(
         raise HistoryError(f"invalid history: {len(problems)} {noun}", tuple(problems))
     kept = tuple(e for e in items if e is not None)
     return History(report.case_id or "", kept, parsed_events)
+
+
+def _checked(report: Report, history: History, events: Iterable[Any] | None) -> History:
+    """A history read before, checked to fit ``report`` as any other is."""
+    problems: list[Problem] = []
+    if report.case_id != history.case_id:
+        problems.append(
+            _problem("case_id", "other-case", "不是同一案件的报告", "another case's history")
+        )
+    _fits(report, list(history.items), problems)
+    parsed = _events(events or (), problems)
+    if problems:
+        raise HistoryError(f"invalid history: {len(problems)} problems", tuple(problems))
+    return History(history.case_id, history.items, (*history.events, *parsed))
 
 
 def _problem(path: str, code: str, zh: str, en: str) -> Problem:
