@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -373,3 +375,71 @@ class TestCommandLine:
         assert all("case" not in json.loads(x) for x in plain.stdout.splitlines())
         refused = CliRunner().invoke(cli, ["batch", str(archive), "--cases", "--jobs", "2"])
         assert refused.exit_code == 2
+
+
+class TestCaseAwareDiff:
+    def test_rules_diff_by_case_agrees_with_two_replays(self, tmp_path: Any) -> None:
+        """Each policy replays the cases with its own decisions; the diff counts what an
+        independent replay under each policy gives."""
+        from triage.policytest._diff import diff_policies, iter_reports
+        from triage.rules import DEFAULT_POLICY
+
+        text = Path(DEFAULT_POLICY).read_text("utf-8")
+        threshold = '{case.reports_12m: {">=": 2}}'
+        assert text.count(threshold) == 1
+        candidate = text.replace(threshold, '{case.reports_12m: {">=": 1}}').encode()
+        rng = random.Random(4)
+        rows = []
+        for c in range(40):
+            for k in range(rng.randint(1, 4)):
+                answers = dict.fromkeys(triage.vocab.RED_FLAGS, "no")
+                answers["physical_violence"] = rng.choice(["yes", "no", "unknown"])
+                rows.append(report(f"K{c}-{k}", at(1 + 3 * k, 8 + c % 10), case_id=f"K{c}",
+                                   indicators=answers))  # fmt: skip
+        rows.sort(key=lambda r: r["reported_at"])
+        archive = tmp_path / "cases.jsonl"
+        archive.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        got = diff_policies(None, candidate, iter_reports(archive), by_case=True)
+        old, new = triage.Triage(), triage.Triage(candidate)
+        by_case: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            by_case.setdefault(r["case_id"], []).append(r)
+        a = {d.report_id: d for rs in by_case.values() for d in old.replay(rs)}
+        b = {d.report_id: d for rs in by_case.values() for d in new.replay(rs)}
+        levels = Counter((a[rid].risk_level, b[rid].risk_level) for rid in a)
+        gained = Counter(f for rid in a for f in set(b[rid].flags) - set(a[rid].flags))
+        lost = Counter(f for rid in a for f in set(a[rid].flags) - set(b[rid].flags))
+        assert got.reports == len(rows) == len(a)
+        assert dict(got.levels) == dict(levels)
+        assert dict(got.flags_gained) == dict(gained) and dict(got.flags_lost) == dict(lost)
+        assert sum(gained.values()) > 0, (gained, levels)  # the threshold matters here
+
+
+class TestHistoryProperties:
+    @settings(max_examples=30, deadline=None)
+    @given(st.permutations(range(4)))
+    def test_a_history_out_of_time_order_is_refused(self, order: list[int]) -> None:
+        rs = [report(f"R{i}", at(1 + i)) for i in range(4)]
+        h = history(*rs[:3])
+        shuffled = [h[i] for i in order if i < 3]
+        now = rs[3]
+        if [x["report"]["id"] for x in shuffled] == ["R0", "R1", "R2"]:
+            T.assess(now, history=shuffled)
+        else:
+            with pytest.raises(triage.HistoryError) as info:
+                T.assess(now, history=shuffled)
+            assert {p.code for p in info.value.problems} == {"out-of-order"}
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.lists(st.sampled_from(["CASE-1", "CASE-2", "OTHER"]), min_size=1, max_size=3))
+    def test_a_history_with_another_case_is_refused(self, ids: list[str]) -> None:
+        rs = [report(f"R{i}", at(1 + i), case_id=c) for i, c in enumerate(ids)]
+        h = [{"report": r, "decision": json.loads(T.assess(r).to_json())} for r in rs]
+        now = report("N", at(20))
+        if all(c == "CASE-1" for c in ids):
+            assert T.assess(now, history=h).case is not None
+        else:
+            with pytest.raises(triage.HistoryError) as info:
+                T.assess(now, history=h)
+            wrong = {f"history.{i}.report.case_id" for i, c in enumerate(ids) if c != "CASE-1"}
+            assert {p.path for p in info.value.problems if p.code == "other-case"} == wrong

@@ -31,9 +31,9 @@ from .._parallel import PAUSE
 from .._pipeline import Triage
 from .._signals import Terminated
 from .._version import __version__
+from ..case import CaseReplay
 from ..decision import Rejected
 from ..explanation._tables import progress_bar
-from ._cases import CaseReplay
 
 __all__ = ["Summary", "run_batch"]
 

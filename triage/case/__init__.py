@@ -15,10 +15,12 @@ from ._carry import Carried, carry_answers
 from ._facts import CaseFacts, case_facts
 from ._history import Earlier, History, read_history
 from ._hold import CaseRouting, Hold, case_routing, hold_for
+from ._replay import CaseReplay
 
 __all__ = [
     "Carried",
     "CaseFacts",
+    "CaseReplay",
     "CaseRouting",
     "Earlier",
     "History",

@@ -182,6 +182,12 @@ def rules_test(
     default=None,
     help="Invalid reports, one JSON line each with the reason (default: standard error).",
 )
+@click.option(
+    "--by-case",
+    is_flag=True,
+    help="Decide each report with its case's earlier ones, each policy replaying the cases "
+    "with its own decisions (input in time order; one process).",
+)
 @guarded
 def rules_diff(
     old: str,
@@ -193,6 +199,7 @@ def rules_diff(
     lang: str | None,
     output: str | None,
     errors_path: str | None,
+    by_case: bool,
 ) -> None:
     """Compare two policies on the same reports: what moves, with example report ids.
 
@@ -228,6 +235,7 @@ def rules_diff(
             examples=examples,
             progress=progress,
             rejected=rejected,
+            by_case=by_case,
         )
     if as_json or "--output" in targets:
         text = dumps(result) + "\n" if as_json else diff_text(result, lang)

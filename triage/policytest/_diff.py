@@ -25,6 +25,7 @@ from .._errors import FixtureError, Problem, ReportError, UsageError
 from .._io._json import MAX_REPORT_BYTES, iter_text_lines, parse_json, read_bounded
 from .._parallel import chunked, ordered_map
 from .._pipeline import Prepared, Triage
+from ..case import CaseReplay
 from ..decision import Rejected
 from ..rules._policy import Policy
 from ..vocab import LEVELS, PRIORITIES
@@ -244,13 +245,36 @@ def iter_reports(path: str | Path) -> Iterator[Item]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init(old: bytes | None, new: bytes | None) -> None:
+def _init(old: bytes | None, new: bytes | None, by_case: bool = False) -> None:
     _WORKER["old"] = Triage(old)
     _WORKER["new"] = Triage(new)
+    # Case by case, each policy replays the cases with the decisions it gave: a case's
+    # history under the candidate is the candidate's own.
+    _WORKER["cases"] = (CaseReplay(_WORKER["old"]), CaseReplay(_WORKER["new"])) if by_case else None
+
+
+@dataclass(frozen=True)
+class _Decided:
+    """A whole decision as the comparison reads it (no plan key: routing is compared)."""
+
+    report_id: str
+    risk_level: str
+    priority: str
+    flags: tuple[str, ...]
+    routing: Any
+    plan_key: None = None
+
+
+def _decided(decision: Any) -> _Decided:
+    return _Decided(
+        decision.report_id, decision.risk_level, decision.priority, decision.flags,
+        decision.routing,
+    )  # fmt: skip
 
 
 def _chunk(items: list[Item], limit: int) -> DiffResult:
     old, new = _WORKER["old"], _WORKER["new"]
+    cases = _WORKER.get("cases")
     out = DiffResult(limit=limit)
     for where, report in items:
         try:
@@ -258,10 +282,14 @@ def _chunk(items: list[Item], limit: int) -> DiffResult:
                 raise report
             if isinstance(report, (bytes, str)):
                 report = parse_json(report, where)
-            # validated and scored once for both; each policy then checks its own sources
-            sources = dict.fromkeys((*old.policy.sources, *new.policy.sources))
-            prepared = Prepared(report, explain=False, sources=tuple(sources))
-            a, b = old.outcome(prepared), new.outcome(prepared)
+            if cases is not None:
+                a = _decided(cases[0].assess(report, log=False))
+                b = _decided(cases[1].assess(report, log=False))
+            else:
+                # validated and scored once for both; each policy checks its own sources
+                sources = dict.fromkeys((*old.policy.sources, *new.policy.sources))
+                prepared = Prepared(report, explain=False, sources=tuple(sources))
+                a, b = old.outcome(prepared), new.outcome(prepared)
         except ReportError as exc:
             _invalid(out, where, exc)
             continue
@@ -299,17 +327,22 @@ def diff_policies(
     examples: int = 5,
     progress: Callable[[int], None] | None = None,
     rejected: Callable[[Rejected], None] | None = None,
+    by_case: bool = False,
 ) -> DiffResult:
     """Decide every report under both policies and count what moved.
 
     ``jobs`` worker processes (default: the CPU count; 1 runs in this process).
     ``progress`` is called with the number of reports done after each chunk, and
     ``rejected`` with each invalid report's record (its reason), in input order.
+    ``by_case``: each report is decided with its case's earlier ones (in input order,
+    which must be time order), as `triage batch --cases` does; in one process.
     """
     old_bytes, new_bytes = _policy_bytes(old), _policy_bytes(new)
+    if by_case and (jobs or 1) > 1:
+        raise UsageError("--by-case replays each case in order, in one process: use --jobs 1")
     # Validate both before starting workers, so a bad file fails once, here.
-    _init(old_bytes, new_bytes)
-    jobs = jobs or os.cpu_count() or 1
+    _init(old_bytes, new_bytes, by_case)
+    jobs = 1 if by_case else jobs or os.cpu_count() or 1
     total = DiffResult(limit=examples)
     for name in ("old", "new"):
         policy = _WORKER[name].policy

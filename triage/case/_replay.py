@@ -17,11 +17,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ..case import Earlier, History
-from ..case._history import Summary
 from ..decision import Decision
 from ..report import Answers, Report, normalise, validate_report
 from ..vocab import INDICATORS
+from ._history import Earlier, History, Summary
 
 __all__ = ["CaseReplay"]
 
