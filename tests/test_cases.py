@@ -443,3 +443,24 @@ class TestHistoryProperties:
                 T.assess(now, history=h)
             wrong = {f"history.{i}.report.case_id" for i, c in enumerate(ids) if c != "CASE-1"}
             assert {p.path for p in info.value.problems if p.code == "other-case"} == wrong
+
+
+def test_an_engine_failure_never_lowers_what_the_case_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The escalated decision for manual review keeps the case's level and safety flags."""
+    from triage.rules import _evaluate
+    from triage.rules.engine import _durable
+
+    t = triage.Triage(model=None, on_error="escalate")
+    first = report("R1", at(1), indicators={"strangulation": "yes", "threat_to_kill": "yes"})
+    h = [{"report": first, "decision": json.loads(t.assess(first).to_json())}]
+    assert h[0]["decision"]["risk_level"] == "extreme"
+    monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)  # every evaluation asks the engine
+    monkeypatch.setattr(
+        _durable._dre, "assert_fact", lambda *a: (_ for _ in ()).throw(MemoryError())
+    )
+    d = t.assess(report("R2", at(2)), history=h)
+    assert d.status == "engine_error" and d.priority == "P1"
+    assert d.risk_level == "extreme"
+    assert set(h[0]["decision"]["flags"]) & SAFETY_FLAGS <= set(d.flags)

@@ -485,7 +485,10 @@ class Triage:
             sha256=policy.sha256,
         )
         if run.failed or world is None:
-            return self._escalated(policy, valid, run.answers, run.instruments, run.judgement, ref)
+            hold = run.case.hold if run.case is not None else None
+            return self._escalated(
+                policy, valid, run.answers, run.instruments, run.judgement, ref, hold
+            )
         trace = evaluator.trace(world)
         model_ref = None
         if run.model is not None and run.estimate is not None:
@@ -591,9 +594,13 @@ class Triage:
         instruments: dict[str, Any],
         judgement: Judgement | None,
         ref: PolicyRef,
+        hold: Hold | None = None,
     ) -> Decision:
-        """A decision for manual review when the engine failed: P1, never dropped."""
+        """A decision for manual review when the engine failed: P1, never dropped, and
+        never below what the case holds it to."""
         level = _escalated_level(judgement)
+        if hold is not None and _RANK[hold.level] > _RANK[level]:
+            level = hold.level
         return Decision(
             **self._header(valid, answers, instruments, ref),
             assessed_case_type=valid.case_type,
@@ -602,7 +609,7 @@ class Triage:
             risk_level_max="extreme",
             rules_level=level,
             priority="P1",
-            flags=(),
+            flags=tuple(sorted(hold.flags)) if hold is not None else (),
             routing=fallback_plan(policy, valid, level),
         )
 
