@@ -464,3 +464,21 @@ def test_an_engine_failure_never_lowers_what_the_case_holds(
     assert d.status == "engine_error" and d.priority == "P1"
     assert d.risk_level == "extreme"
     assert set(h[0]["decision"]["flags"]) & SAFETY_FLAGS <= set(d.flags)
+
+
+def test_no_report_of_the_case_stands_for_the_latest_review() -> None:
+    """A re-assessment that came before the latest decision cannot be that decision's
+    review: the review falls due after it, and only a `reassessed` event meets it."""
+    rs = [
+        triage.validate_report(report("R1", at(1), indicators={"stalking": "yes"})),
+        triage.validate_report(report("R2", at(3), kind="reassessment")),
+        triage.validate_report(report("R3", at(5))),
+    ]
+    ds = T.replay(rs)
+    review = ds[-1].routing.reassess_by
+    late = datetime.fromisoformat(review.isoformat()) + timedelta(days=1)
+    breaches = overdue_case(list(zip(rs, ds, strict=True)), [], late)
+    assert [b.due for b in breaches if b.kind == "reassessment"] == [review]
+    done = [{"kind": "reassessed", "at": (review - timedelta(hours=1)).isoformat()}]
+    breaches = overdue_case(list(zip(rs, ds, strict=True)), done, late)
+    assert not [b for b in breaches if b.kind == "reassessment"]

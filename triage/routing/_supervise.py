@@ -153,11 +153,11 @@ def overdue_case(
     """`overdue` for a whole case: its reports with their decisions, oldest first.
 
     Every decision's tasks are supervised (a later report adds tasks, it does not
-    cancel earlier ones; a task asked for again is supervised once, by its latest
-    deadline); the follow-up visits and the review come from the latest decision, whose
+    cancel earlier ones), the case's own tasks once, as the latest decision plans
+    them; the follow-up visits and the review come from the latest decision, whose
     visits count from the case's opening. A report of kind ``follow_up_visit`` is the
-    visit it fulfils, and a ``reassessment`` (or a visit on or after the review date)
-    is the review.
+    visit it fulfils. No report of the case can be the latest decision's review (that
+    comes after it): only a ``reassessed`` event is.
     """
     if not case:
         raise UsageError("a case needs at least one report and its decision")
@@ -167,12 +167,6 @@ def overdue_case(
     if not isinstance(plan, RoutingPlan):
         raise UsageError("the case's latest decision has no routing plan")
     visits = [Event("follow_up", r.reported_at) for r, _ in case if r.kind == "follow_up_visit"]
-    reviews = [
-        Event("reassessed", r.reported_at)
-        for r, d in case[1:]
-        if r.kind == "reassessment"
-        or (r.kind == "follow_up_visit" and _utc(r.reported_at) >= _utc(plan.reassess_by))
-    ]
     # Each report's tasks are obligations of their own; a task that belongs to the case
     # (counted from its opening) is supervised once, as the latest decision plans it.
     case_actions = {t.action for t in plan.tasks if t.counted_from == "case_opened"}
@@ -188,4 +182,4 @@ def overdue_case(
         {**plan.model_dump(), "tasks": [t.model_dump() for t in tasks.values()]}
     )
     whole = last.model_copy(update={"routing": merged})
-    return overdue(whole, [*given, *visits, *reviews], now, window)
+    return overdue(whole, [*given, *visits], now, window)
