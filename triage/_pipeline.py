@@ -137,7 +137,10 @@ class Prepared:
         self.case: _Case | None = None
 
     def with_history(
-        self, history: Iterable[Any] | None, events: Iterable[Any] | None, sources: Sequence[str]
+        self,
+        history: Iterable[Any] | History | None,
+        events: Iterable[Any] | None,
+        sources: Sequence[str],
     ) -> Prepared:
         """Read with the case's history: earlier answers carried in, the case's facts, the
         floor it holds the decision to, and where its deadlines count from."""
@@ -421,7 +424,7 @@ class Triage:
         self,
         report: Report | Mapping[str, Any],
         *,
-        history: Iterable[Any] | None = None,
+        history: Iterable[Any] | History | None = None,
         events: Iterable[Any] | None = None,
         log: bool = True,
     ) -> Decision:
@@ -462,7 +465,7 @@ class Triage:
     def _assess(
         self,
         report: Report | Mapping[str, Any],
-        history: Iterable[Any] | None = None,
+        history: Iterable[Any] | History | None = None,
         events: Iterable[Any] | None = None,
     ) -> Decision:
         given: Report | Mapping[str, Any] | Prepared = report
@@ -677,7 +680,7 @@ def _start_worker(policy: bytes, model: Any, model_sha256: str | None, on_error:
 
 def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
     """What the case's history did to this decision, for the decision to say."""
-    facts, hold, routing, last = case.facts, case.hold, case.routing, case.history.last
+    facts, hold, routing = case.facts, case.hold, case.routing
     held = None
     if hold is not None:
         held = CaseHold(
@@ -697,7 +700,7 @@ def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
         sources=facts.sources,
         days_since_last=facts.days_since_last,
         previous_level=facts.previous_level,
-        level_rose=_RANK[world.level] > _RANK[last.decision.risk_level],
+        level_rose=_RANK[world.level] > _RANK[facts.previous_level],
         new_red_flags=facts.new_red_flags,
         held=held,
         contradictions=tuple(

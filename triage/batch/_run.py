@@ -23,10 +23,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from .._decision_log import DecisionLog
 from .._errors import UsageError
 from .._io._json import MAX_REPORT_BYTES, LineReader
 from .._io._output import Target, check_distinct, open_output
-from .._many import results
+from .._many import Decider, results
 from .._parallel import PAUSE
 from .._pipeline import Triage
 from .._signals import Terminated
@@ -165,7 +166,7 @@ def run_batch(
 ) -> Summary:
     """Decide every line of ``input_path`` (``-`` for standard input); see `triage batch`.
 
-    ``cases``: replay the archive case by case (`triage.batch._cases`), in one process.
+    ``cases``: replay the archive case by case (`triage.case.CaseReplay`), in one process.
     """
     if input_path != "-" and not Path(input_path).is_file():
         raise UsageError(f"{input_path}: no such file")
@@ -191,7 +192,8 @@ def run_batch(
         log.write({"event": "run_started", "run": summary.run, "at": _now(), **_ids(triage)})
     status, signal_name = "failed", None
     try:
-        _run(CaseReplay(triage) if cases else triage, input_path, targets, summary, jobs)
+        decider = CaseReplay(triage) if cases else triage
+        _run(decider, log, input_path, targets, summary, jobs)
         status = "completed"
     except KeyboardInterrupt as exc:
         status = "interrupted"
@@ -234,13 +236,17 @@ def _end_record(
 
 
 def _run(
-    triage: Any, input_path: str, targets: dict[str, Target], summary: Summary, jobs: int
+    decider: Decider,
+    log: DecisionLog | None,
+    input_path: str,
+    targets: dict[str, Target],
+    summary: Summary,
+    jobs: int,
 ) -> None:
     from rich.console import Console
 
     err = Console(stderr=True)
     repeats = _Repeats()
-    log = getattr(triage, "triage", triage)._log
     with contextlib.ExitStack() as stack:
         stream: IO[bytes] = (
             sys.stdin.buffer
@@ -258,7 +264,7 @@ def _run(
         items = _items(LineReader(stream, MAX_REPORT_BYTES), name, summary)
         decided = stack.enter_context(
             contextlib.closing(
-                results(triage, items, jobs=jobs, as_json=True, records=log is not None)
+                results(decider, items, jobs=jobs, as_json=True, records=log is not None)
             )
         )
         index = -1

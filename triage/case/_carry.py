@@ -12,7 +12,7 @@ now is a change, listed so a supervisor sees why a level may fall.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ..report import Answers, Derivation, Report
 from ..report._normalise import separated
@@ -38,10 +38,11 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
     derived = list(answers.derived)
     contradictions: list[tuple[str, str]] = []
     changed: list[tuple[str, str]] = []
+    horizon = report.reported_at - timedelta(days=CARRY_DAYS)
     for code in INDICATORS.codes:
         if code in INCIDENT_INDICATORS:
             continue
-        source = _last_yes(code, report, history)
+        source = _last_yes(code, horizon, history)
         if source is None:
             continue
         now = values[code]
@@ -55,7 +56,7 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
         derived = [d for d in derived if d.indicator != code]
         derived.append(Derivation(indicator=code, because=(f"history:{source}",), replaced=now))
         values[code] = "yes"
-    if values == answers.values and not contradictions and not changed:
+    if values == answers.values and not changed:  # a contradiction changes a value
         return Carried(answers, (), ())
     derived.sort(key=lambda d: d.indicator)
     carried = replace(
@@ -67,9 +68,9 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
     return Carried(carried, tuple(contradictions), tuple(changed))
 
 
-def _last_yes(code: str, report: Report, history: History) -> str | None:
-    """The latest earlier report whose yes to ``code`` still holds for ``report``."""
-    horizon = report.reported_at - timedelta(days=CARRY_DAYS)
+def _last_yes(code: str, horizon: datetime, history: History) -> str | None:
+    """The latest earlier report whose yes to ``code`` still holds (a yes about now
+    holds if it was given after ``horizon``)."""
     for earlier in reversed(history.items):
         if earlier.answers.values[code] != "yes":
             continue

@@ -50,7 +50,7 @@ class History:
 
 def read_history(
     report: Report,
-    history: Iterable[Any] | None,
+    history: Iterable[Any] | History | None,
     events: Iterable[Any] | None = None,
     sources: Sequence[str] | None = None,
 ) -> History | None:
@@ -60,15 +60,11 @@ def read_history(
         HistoryError: listing each problem (another case, out of time order, a decision
             that is not its report's, an invalid report or decision), never a value.
     """
-    if history is None:
-        if events:
-            raise UsageError("events belong to a case: give its history too")
-        return None
     if isinstance(history, History):  # read already (a replay keeps its cases so)
         return _checked(report, history, events)
     if isinstance(history, (str, bytes, Mapping)):
         raise UsageError("history is a list of {report, decision} items, oldest first")
-    raw = list(history)
+    raw = [] if history is None else list(history)
     if len(raw) > MAX_HISTORY:
         raise UsageError(f"a history of more than {MAX_HISTORY} earlier reports")
     if not raw:
@@ -78,15 +74,13 @@ def read_history(
     problems: list[Problem] = []
     if report.case_id is None:
         problems.append(
-            _problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
-                     "no case_id: a report with a history must say its case")
+            Problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
+                    "no case_id: a report with a history must say its case")
         )  # fmt: skip
     items = [_item(i, entry, sources, problems) for i, entry in enumerate(raw)]
     _fits(report, items, problems)
     parsed_events = _events(events or (), problems)
-    if problems:
-        noun = "problem" if len(problems) == 1 else "problems"
-        raise HistoryError(f"invalid history: {len(problems)} {noun}", tuple(problems))
+    _raise_if_any(problems)
     kept = tuple(e for e in items if e is not None)
     return History(report.case_id or "", kept, parsed_events)
 
@@ -96,17 +90,18 @@ def _checked(report: Report, history: History, events: Iterable[Any] | None) -> 
     problems: list[Problem] = []
     if report.case_id != history.case_id:
         problems.append(
-            _problem("case_id", "other-case", "不是同一案件的报告", "another case's history")
+            Problem("case_id", "other-case", "不是同一案件的报告", "another case's history")
         )
     _fits(report, list(history.items), problems)
     parsed = _events(events or (), problems)
-    if problems:
-        raise HistoryError(f"invalid history: {len(problems)} problems", tuple(problems))
+    _raise_if_any(problems)
     return History(history.case_id, history.items, (*history.events, *parsed))
 
 
-def _problem(path: str, code: str, zh: str, en: str) -> Problem:
-    return Problem(path, code, zh, en)
+def _raise_if_any(problems: list[Problem]) -> None:
+    if problems:
+        noun = "problem" if len(problems) == 1 else "problems"
+        raise HistoryError(f"invalid history: {len(problems)} {noun}", tuple(problems))
 
 
 def _item(
@@ -121,8 +116,8 @@ def _item(
             return None
     if not isinstance(entry, Mapping) or set(entry) != {"report", "decision"}:
         problems.append(
-            _problem(where, "bad-structure", "每一项应为 {report, decision}",
-                     "each item is {report, decision}: the report and the decision it got")
+            Problem(where, "bad-structure", "每一项应为 {report, decision}",
+                    "each item is {report, decision}: the report and the decision it got")
         )  # fmt: skip
         return None
     report = decision = None
@@ -146,8 +141,8 @@ def _item(
         return None
     if decision.report_id != report.id or decision.reported_at != report.reported_at:
         problems.append(
-            _problem(f"{where}.decision.report_id", "not-its-report",
-                     "该决定不属于同一项中的报告", "this decision is not the one its report got")
+            Problem(f"{where}.decision.report_id", "not-its-report",
+                    "该决定不属于同一项中的报告", "this decision is not the one its report got")
         )  # fmt: skip
         return None
     return Earlier(report, normalise(report), decision)
@@ -209,24 +204,24 @@ def _fits(report: Report, items: list[Earlier | None], problems: list[Problem]) 
         r = earlier.report
         if report.case_id is not None and r.case_id != report.case_id:
             problems.append(
-                _problem(f"{where}.case_id", "other-case", "不是同一案件的报告",
-                         "a report of another case (its case_id differs)")
+                Problem(f"{where}.case_id", "other-case", "不是同一案件的报告",
+                        "a report of another case (its case_id differs)")
             )  # fmt: skip
         if r.id in seen:
             problems.append(
-                _problem(f"{where}.id", "repeated-report", "同一报告出现了两次",
-                         "the same report twice (or the report itself)")
+                Problem(f"{where}.id", "repeated-report", "同一报告出现了两次",
+                        "the same report twice (or the report itself)")
             )  # fmt: skip
         seen.add(r.id)
         if last is not None and r.reported_at < last:
             problems.append(
-                _problem(f"{where}.reported_at", "out-of-order", "既往记录应按时间从早到晚排列",
-                         "earlier than the item before it: the history goes oldest first")
+                Problem(f"{where}.reported_at", "out-of-order", "既往记录应按时间从早到晚排列",
+                        "earlier than the item before it: the history goes oldest first")
             )  # fmt: skip
         if r.reported_at > report.reported_at:
             problems.append(
-                _problem(f"{where}.reported_at", "out-of-order", "既往报告晚于本次报告",
-                         "later than the report it is the history of")
+                Problem(f"{where}.reported_at", "out-of-order", "既往报告晚于本次报告",
+                        "later than the report it is the history of")
             )  # fmt: skip
         last = r.reported_at if last is None else max(last, r.reported_at)
 
@@ -236,6 +231,12 @@ def _events(events: Iterable[Any], problems: list[Problem]) -> tuple[Event, ...]
     for i, raw in enumerate(events):
         try:
             out.append(parse_event(raw))
-        except UsageError as exc:
-            problems.append(_problem(f"events.{i}", "bad-event", "事件格式不正确", str(exc)))
+        except UsageError:  # its message may quote what was sent; say what is expected
+            problems.append(
+                Problem(f"events.{i}", "bad-event",
+                        "事件应为 {kind, at}：kind 为 task_done、follow_up、reassessed 或 "
+                        "case_closed，at 为带时区偏移的 ISO 8601 时间",
+                        "an event is {kind, at}: kind one of task_done, follow_up, reassessed, "
+                        "case_closed; at an ISO 8601 time with a UTC offset")
+            )  # fmt: skip
     return tuple(out)

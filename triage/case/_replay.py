@@ -104,18 +104,6 @@ _INDEX = {c: i for i, c in enumerate(_CODES)}
 def _kept(report: Report, decision: Decision) -> Earlier:
     answers = normalise(report)
     compact = Answers(_Letters(answers.values), {}, (), answers.intimate, answers.separated)  # type: ignore[arg-type]
-    plan = decision.routing
-    summary = Summary.model_validate(
-        {
-            "report_id": decision.report_id,
-            "reported_at": decision.reported_at,
-            "status": decision.status,
-            "risk_level": decision.risk_level,
-            "flags": decision.flags,
-            "routing": None
-            if plan is None
-            else {"lead": plan.lead, "lead_rule": plan.lead_rule, "reassess_by": plan.reassess_by},
-        }
-    )
+    summary = Summary.model_validate(decision, from_attributes=True)
     seen = _Seen(report.id, report.case_id, report.reported_at, report.source, report.kind)
     return Earlier(seen, compact, summary)  # type: ignore[arg-type]

@@ -152,32 +152,22 @@ def _literal(err: Any, model: type[BaseModel]) -> tuple[str, str, str, str | Non
         )
     if err["loc"] and err["loc"][-1] == "[key]":
         return "unknown-code", "unknown indicator", "未知的风险指标", hint
+    en, zh = _not_allowed(allowed)
+    return "unknown-code", en, zh, hint
+
+
+def _not_allowed(allowed: Sequence[str]) -> tuple[str, str]:
+    """(English, Chinese): not one of ``allowed``, spelt out when the list is short."""
     if 0 < len(allowed) <= SHORT_LIST:
         listed = ", ".join(allowed)
-        return (
-            "unknown-code",
-            f"not one of the allowed codes: {listed}",
-            f"不是允许的编码：{listed}",
-            hint,
-        )
-    return "unknown-code", "not one of the allowed codes", "不是允许的编码", hint
+        return f"not one of the allowed codes: {listed}", f"不是允许的编码：{listed}"
+    return "not one of the allowed codes", "不是允许的编码"
 
 
 def code_problem(path: str, raw: object, allowed: Sequence[str]) -> Problem:
     """The problem of a code not in ``allowed`` (a list a policy may extend)."""
-    hint = suggest(raw, allowed)
-    if 0 < len(allowed) <= SHORT_LIST:
-        listed = ", ".join(allowed)
-        return Problem(
-            path,
-            "unknown-code",
-            f"不是允许的编码：{listed}",
-            f"not one of the allowed codes: {listed}",
-            suggestion=hint,
-        )
-    return Problem(
-        path, "unknown-code", "不是允许的编码", "not one of the allowed codes", suggestion=hint
-    )
+    en, zh = _not_allowed(allowed)
+    return Problem(path, "unknown-code", zh, en, suggestion=suggest(raw, allowed))
 
 
 def translate(

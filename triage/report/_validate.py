@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -24,11 +24,11 @@ def validate_report(
     ones, `triage vocab source`); by default the standard ones.
     """
     allowed = SOURCES.codes if sources is None else tuple(sources)
-    if isinstance(report, Report):
-        if report.source not in allowed:
-            raise report_error(None, Report, [code_problem("source", report.source, allowed)])
-        return report
     more = _source_problems(report, allowed)
+    if isinstance(report, Report):
+        if more:
+            raise report_error(None, Report, more)
+        return report
     try:
         valid = Report.model_validate(report)
     except ValidationError as exc:
@@ -40,9 +40,12 @@ def validate_report(
     return valid
 
 
-def _source_problems(report: Any, allowed: Collection[str]) -> list[Problem]:
+def _source_problems(report: Any, allowed: tuple[str, ...]) -> list[Problem]:
     # Any text that is not one of the policy's channels: one problem, whatever its form.
-    source = report.get("source") if isinstance(report, Mapping) else None
+    if isinstance(report, Report):
+        source: Any = report.source
+    else:
+        source = report.get("source") if isinstance(report, Mapping) else None
     if isinstance(source, str) and source not in allowed:
-        return [code_problem("source", source, tuple(allowed))]
+        return [code_problem("source", source, allowed)]
     return []

@@ -109,10 +109,10 @@ def _case_lead(
     names another (a handover, which the decision records)."""
 
     def rank(rule_id: str | None) -> float:
-        if rule_id is None:
+        try:
+            return float("-inf") if rule_id is None else policy.rule(rule_id).precedence
+        except KeyError:  # a rule this policy has no longer
             return float("-inf")
-        rule = next((r for r in policy.rules if r.id == rule_id), None)
-        return float("-inf") if rule is None else rule.precedence
 
     if new[0] == case.lead or rank(new[1]) > rank(case.lead_rule):
         return new

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..report._model import CODE_PATTERN
 from ..report._normalise import tri
 from ..risk import INSTRUMENTS
 from ..vocab import (
@@ -798,17 +799,15 @@ def _build() -> dict[str, Fact]:
     )
     for code in FLAGS.codes:
         term = FLAGS[code]
-        add(
-            Fact(
-                f"flags.{code}",
-                "bool",
-                _flag(code),
-                f"已标记：{term.zh}",
-                f"flagged: {term.en}",
-                derived=True,
-            )
-        )
+        add(_flag_fact(code, term.zh, term.en))
     return {fact.name: fact for fact in facts}
+
+
+def _flag_fact(code: str, zh: str, en: str) -> Fact:
+    """``flags.<code>``: true once a rule of the policy raised the flag."""
+    return Fact(
+        f"flags.{code}", "bool", _flag(code), f"已标记：{zh}", f"flagged: {en}", derived=True
+    )
 
 
 class FactTable(dict[str, Fact]):
@@ -840,17 +839,12 @@ class FactTable(dict[str, Fact]):
             return None
         code = name[6:]
         found = _POLICY_FLAGS.get(code)
-        if found is None:
-            found = _POLICY_FLAGS.setdefault(
-                code,
-                Fact(
-                    name, "bool", _flag(code), f"已标记：{code}", f"flagged: {code}", derived=True
-                ),
-            )
+        if found is None:  # one per code a loaded policy used: bounded by the policies
+            found = _POLICY_FLAGS[code] = _flag_fact(code, code, code)
         return found
 
 
-_CODE = re.compile(r"[a-z][a-z0-9_]{0,63}")
+_CODE = re.compile(CODE_PATTERN)
 _POLICY_FLAGS: dict[str, Fact] = {}
 FACTS: FactTable = FactTable(_build())
 

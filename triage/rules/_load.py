@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from .._errors import Problem, RuleFileError
 from .._io._read import read_limited
+from .._lang import LANGS
 from .._suggest import suggest
 from ..report._problems import translate
 from ..vocab import DEPARTMENTS, FLAGS, SOURCES
@@ -119,9 +120,6 @@ def _structure(loaded: Loaded, problems: Problems) -> PolicyFile | None:
         return None
 
 
-LANGUAGES = ("zh", "en")
-
-
 def missing_text(lang: str, key: str) -> str:
     """What stands in for a text a policy does not give in ``lang``: it names the key."""
     return f"⟨missing {lang}: {key}⟩"
@@ -157,11 +155,11 @@ def _fill_languages(value: Any, problems: Problems) -> list[tuple[str, str]]:
         return []
     meta = value.get("policy")
     own = meta.get("language", "zh") if isinstance(meta, dict) else "zh"
-    if own not in LANGUAGES:
+    if own not in LANGS:
         return []  # the structure check says what is wrong with the language
     missing: list[tuple[str, str]] = []
     for path, key, text in _texts(value):
-        if not any(isinstance(text.get(lang), str) for lang in LANGUAGES):
+        if not any(isinstance(text.get(lang), str) for lang in LANGS):
             continue  # no text at all: the structure check reports it
         if not isinstance(text.get(own), str):
             problems.add(
@@ -171,7 +169,7 @@ def _fill_languages(value: Any, problems: Problems) -> list[tuple[str, str]]:
                 f"{key} 缺少{'中文' if own == 'zh' else '英文'}文本：本策略的语言为 {own}",
             )
             continue
-        for lang in LANGUAGES:
+        for lang in LANGS:
             if text.get(lang) is None:
                 text[lang] = missing_text(lang, key)
                 missing.append((lang, key))
