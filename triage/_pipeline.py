@@ -263,6 +263,13 @@ class Triage:
         model_sha256: refuse any model file but the one with this sha256.
         decision_log: a file to append one JSON line per decision to (identifiers and
             results, never report contents), or a callable that receives each record.
+        verify: rules match in Python generated from the policy at load; durable-rules,
+            the engine of record, checks them: ``"always"`` (every decision, the
+            default), a share of reports chosen by report id such as ``"1%"``, or
+            ``"load"`` (generated facts when the policy is loaded). A disagreement is an
+            `EngineError` (or, with ``on_error="escalate"``, an escalated decision).
+        engine: ``"durable"`` to match with durable-rules alone (``verify`` then has
+            nothing to check).
     """
 
     def __init__(
@@ -274,10 +281,14 @@ class Triage:
         model: RiskModel | str | Path | None = "default",
         model_sha256: str | None = None,
         decision_log: str | Path | Callable[[dict[str, Any]], None] | None = None,
+        verify: str = "always",
+        engine: str = "compiled",
     ) -> None:
         if on_error not in ("raise", "escalate"):
             raise UsageError("on_error must be 'raise' or 'escalate'")
         self._on_error = on_error
+        self._verify = verify
+        self._engine = engine
         self._clock = clock
         self._swap = threading.Lock()
         self._model_source = model
@@ -293,7 +304,7 @@ class Triage:
         self._active = self._prepare(policy)
         self._log = DecisionLog(decision_log) if decision_log is not None else None
 
-    def _worker_spec(self) -> tuple[bytes, Any, str | None, str]:
+    def _worker_spec(self) -> tuple[bytes, Any, str | None, str, str, str]:
         """What a worker process needs to build the same pipeline."""
         source = self._model_source
         model: Any = (
@@ -304,7 +315,7 @@ class Triage:
         sha = self._model_sha256
         if isinstance(source, RiskModel):
             sha = source.sha256
-        return self.policy.source, model, sha, self._on_error
+        return self.policy.source, model, sha, self._on_error, self._verify, self._engine
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         """What a worker process runs to build the same pipeline (see `_many.results`)."""
@@ -343,10 +354,15 @@ class Triage:
                     self._model = found
         return self._model
 
-    @staticmethod
-    def _prepare(policy: Policy | str | Path | bytes | None) -> tuple[Policy, Evaluator]:
+    def _prepare(self, policy: Policy | str | Path | bytes | None) -> tuple[Policy, Evaluator]:
         loaded = load_policy(policy)
-        return loaded, Evaluator(loaded)
+        return loaded, Evaluator(loaded, engine=self._engine, verify=self._verify)
+
+    @property
+    def verify(self) -> str:
+        """How durable-rules checks the generated matchers: "always", "load" or a share
+        such as "1%" ("durable" when durable-rules alone matches)."""
+        return "durable" if self._engine == "durable" else self._verify
 
     @property
     def policy(self) -> Policy:
@@ -398,6 +414,7 @@ class Triage:
             # Matches are shared only between policies compared side by side (`outcome`);
             # within one decision the two worlds rarely match a stratum alike.
             memo = None if gaps else prepared.matched
+            check = evaluator.verifies(valid.id)
             if evaluator.needs_max_world(ctx):
                 run.maxw = evaluator.run(
                     prepared.max_context(evaluator, ctx),
@@ -406,6 +423,7 @@ class Triage:
                     level_only=not gaps,
                     record=False,
                     memo=memo,
+                    check=check,
                 )
             run.world = evaluator.run(
                 ctx,
@@ -413,6 +431,7 @@ class Triage:
                 level_max=run.maxw.level if run.maxw else None,
                 record=gaps,
                 memo=memo,
+                check=check,
             )
         except EngineError:
             if self._on_error == "raise":
@@ -671,11 +690,22 @@ def assess(
     return _pipeline_for(policy).assess(report)
 
 
-def _start_worker(policy: bytes, model: Any, model_sha256: str | None, on_error: str) -> None:
+def _start_worker(
+    policy: bytes, model: Any, model_sha256: str | None, on_error: str, verify: str, engine: str
+) -> None:
     """In a worker process: build the pipeline the parent described, and install it."""
     if isinstance(model, tuple):  # ("bytes", data): a RiskModel given as an object
         model = loads_model(model[1], sha256=model_sha256)
-    install(Triage(policy, model=model, model_sha256=model_sha256, on_error=on_error))  # type: ignore[arg-type]
+    install(
+        Triage(
+            policy,
+            model=model,
+            model_sha256=model_sha256,
+            on_error=on_error,  # type: ignore[arg-type]
+            verify=verify,
+            engine=engine,
+        )
+    )
 
 
 def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:

@@ -18,17 +18,20 @@ import dataclasses
 import hashlib
 import json
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
+from .._errors import EngineError, UsageError
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
-from ._formula import formula, predicate, reasons
+from ._formula import reasons
 from ._ir import RuleDef
+from ._native import sample_facts
 from ._policy import Policy
-from .engine._compile import CATCH_ALL, PRESENT
+from .engine import CATCH_ALL, PRESENT, encode_fact
 
 __all__ = ["Evaluator", "Judgement", "World", "combine_level"]
 
@@ -91,12 +94,11 @@ class _MaxResult:
         self.recidivism_rate = getattr(r, "recidivism_rate_max", None)
 
 
-_encode = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() is per call
 MATCH_CACHE = 2048  # facts remembered per compiled ruleset (0: ask the engine every time)
 
 
-class _Matches(dict[str, tuple[int, ...]]):
-    """Fact JSON -> rules matched, for one compiled ruleset (weakly shared)."""
+class _Matches(dict[tuple[Any, ...], tuple[int, ...]]):
+    """Values of the facts a compiled ruleset reads -> rules matched (weakly shared)."""
 
 
 # compiled ruleset -> its table; a table lives as long as an evaluator uses it
@@ -124,22 +126,64 @@ def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | Non
     derived["flags"] = world.flags
 
 
+LOAD_CHECK_FACTS = 4000  # generated facts both engines decide when a policy is loaded
+LOAD_CHECK_SECONDS = 1.0  # and the most time that check may take
+
+
+def _verify_mode(verify: str, engine: str) -> tuple[bool, float]:
+    """(check every evaluation, share of reports checked) for a ``verify`` setting."""
+    if not isinstance(verify, str):
+        raise UsageError("verify must be 'always', 'load' or a share such as '1%'")
+    if engine == "durable" or verify == "always":
+        return engine != "durable", 1.0
+    if verify == "load":
+        return False, 0.0
+    share = verify[:-1] if verify.endswith("%") else None
+    try:
+        rate = float(share) / 100 if share is not None else -1.0
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate < 1 or rate != rate:
+        raise UsageError("verify must be 'always', 'load' or a share such as '1%'")
+    return False, rate
+
+
 class Evaluator:
     """Runs one policy; built once per policy and reused for every report."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, *, engine: str = "compiled", verify: str = "always") -> None:
         self.policy = policy
         layout = policy.layout
+        if engine not in ("compiled", "durable"):
+            raise UsageError("engine must be 'compiled' or 'durable'")
         self._getters = [
-            tuple(
-                (name, layout.keys[name], FACTS[name], layout.keys.get(PRESENT + name))
-                for name in names
-            )
-            for names in layout.stratum_facts
+            tuple((name, FACTS[name]) for name in names) for names in layout.stratum_facts
         ]
         self._rules: dict[int, RuleDef] = {r.index: r for r in policy.rules}
-        self._formulas = {r.index: formula(r.when) for r in policy.rules}
-        self._predicates = {i: predicate(f) for i, f in self._formulas.items()}
+
+        def keys_of(names: Any) -> tuple[tuple[str, str, str | None], ...]:
+            return tuple(
+                (n, layout.keys[n], layout.keys.get(PRESENT + n)) for n in sorted(set(names))
+            )
+
+        self._stratum_keys = [keys_of(names) for names in layout.stratum_facts]
+        # Each durable-rules ruleset is given only the facts its own rules read.
+        self._chunk_keys = [
+            tuple(
+                keys_of(n for index in set(chunk.owners.values()) for n in self._rules[index].reads)
+                for chunk in chunks
+            )
+            for chunks in layout.strata
+        ]
+        native = policy.native()
+        self._formulas = native.formulas
+        self._predicates = native.holds
+        # A subclass that decides matches itself (`_fire`) is the only matcher it uses.
+        self._hooked = type(self)._fire is not Evaluator._fire
+        self._native = native if engine == "compiled" else None
+        self.engine_kind = engine
+        self.verify = verify
+        self.verify_all, self._verify_rate = _verify_mode(verify, engine)
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
         # (level rank, level, priority rank, priority, flags); rank -1 never applies
         self._effects: dict[int, tuple[int, str, int, str, tuple[str, ...]]] = {
@@ -180,13 +224,16 @@ class Evaluator:
             for names in layout.stratum_facts
         ]
         self._rules_sig = [
-            tuple(_digest([c.definition(), sorted(c.owners.items())]) for c in chunks)
-            for chunks in layout.strata
+            tuple(
+                _digest([c.definition(), sorted(c.owners.items()), keys])
+                for c, keys in zip(chunks, chunk_keys, strict=True)
+            )
+            for chunks, chunk_keys in zip(layout.strata, self._chunk_keys, strict=True)
         ]
         # Shared by every evaluator of an identical compiled ruleset (a policy that changes
         # one rule keeps the tables of its other rulesets); only the engine's own matching
         # is remembered (a subclass that matches otherwise gets no tables).
-        cached = type(self)._fire is Evaluator._fire
+        cached = not self._hooked
         with _MATCHES_LOCK:
             self._matches: list[tuple[_Matches, ...] | None] = [
                 tuple(_MATCHES.setdefault(sig, _Matches()) for sig in sigs) if cached else None
@@ -211,6 +258,47 @@ class Evaluator:
         )
         self.reads_model = any(n.startswith("model.") for n in referenced)
         self.allow_downgrade = policy.meta.allow_downgrade
+
+        if self._native is not None and not self.verify_all and not self._hooked:
+            self.check_generated()
+
+    # -- verification -----------------------------------------------------------------
+
+    def verifies(self, report_id: str) -> bool:
+        """Whether durable-rules checks the decision of this report: every one with
+        ``verify="always"``, a share chosen by the report id (the same every run),
+        or none after the check at load."""
+        if self.verify_all:
+            return True
+        rate = self._verify_rate
+        if rate <= 0:
+            return False
+        digest = hashlib.sha256(f"{self.policy.sha256}:{report_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") < rate * (1 << 64)
+
+    def check_generated(
+        self, n: int = LOAD_CHECK_FACTS, seconds: float = LOAD_CHECK_SECONDS
+    ) -> int:
+        """Both engines decide generated facts (every value each rule tests, and numbers
+        at and around every threshold, in random combinations): `EngineError` at the
+        first disagreement. Returns how many facts were compared within the time."""
+        if self._native is None:
+            return 0
+        engine = self.policy.engine()
+        deadline = time.monotonic() + seconds
+        compared = 0
+        for stratum, values in sample_facts(
+            self._formulas, self.policy.strata, self.policy.layout.stratum_facts, n,
+            seed=self.policy.sha256,
+        ):  # fmt: skip
+            fired = self._native.fire[stratum](values)
+            expected = self._durable(engine, stratum, values, remember=False)
+            if fired != expected:
+                self._disagree(stratum, fired, expected)
+            compared += 1
+            if time.monotonic() > deadline:
+                break
+        return compared
 
     # -- running ----------------------------------------------------------------------
 
@@ -252,6 +340,7 @@ class Evaluator:
         level_only: bool = False,
         record: bool = True,
         memo: dict[Any, Any] | None = None,
+        check: bool | None = None,
     ) -> World:
         """Run the policy's strata in order.
 
@@ -263,12 +352,14 @@ class Evaluator:
         depends on (the stratum's facts, the world, the decision so far), so another
         policy reading the same facts does not build it again.
 
-        What each engine ruleset matched is remembered per compiled ruleset and fact,
-        across reports and across policies with an identical ruleset (a bounded table):
-        the engine is deterministic, so a fact seen before needs no engine call. Later
-        strata read few facts and repeat often.
+        Rules match in the generated Python; ``check`` (by default: whether the
+        evaluator verifies every evaluation) has durable-rules match them too, and any
+        disagreement raises `EngineError`. What each durable-rules ruleset matched is
+        remembered per compiled ruleset and the values of the facts it reads, across
+        reports and across policies with an identical ruleset (a bounded table).
         """
         world = World()
+        check = self.verify_all if check is None else check
         hold = ctx.hold  # a case's level and safety flags, held by an earlier decision
         if hold is not None:
             world.flags.update(hold.flags)
@@ -279,9 +370,9 @@ class Evaluator:
         last = self._last_level_stratum if level_only else len(self._getters) - 1
         for stratum in range(last + 1):
             _decision_so_far(derived, world, level_max)
-            values, fact_json = self._stratum_fact(stratum, ctx, maxed, memo)
+            values = self._stratum_values(stratum, ctx, maxed, memo)
             world.values.append(values)
-            for index in sorted(self._matched(engine, stratum, fact_json, values)):
+            for index in self._matched(engine, stratum, values, check):
                 self._take(world, index, record)
             world.level = self._level(world, judgement, hold)
         return world
@@ -292,10 +383,10 @@ class Evaluator:
             return str(hold.level)
         return level
 
-    def _stratum_fact(
+    def _stratum_values(
         self, stratum: int, ctx: FactContext, maxed: bool, memo: dict[Any, Any] | None
-    ) -> tuple[dict[str, Any], str]:
-        """The values a stratum's rules read, and the fact the engine is given (JSON)."""
+    ) -> dict[str, Any]:
+        """The values a stratum's rules read (MISSING where not given)."""
         facts_key = None
         if memo is not None:
             facts_key = (
@@ -308,38 +399,67 @@ class Evaluator:
             if built is not None:
                 return built  # type: ignore[no-any-return]
         values = {}
-        fact: dict[str, Any] = {CATCH_ALL: 1}
-        for name, fkey, spec, present in self._getters[stratum]:
+        for name, spec in self._getters[stratum]:
             value = spec.get(ctx)
             if maxed and value == "unknown" and spec.raises_risk:
                 value = "yes"
             values[name] = value
-            if value is not MISSING:
-                fact[fkey] = value
-            if present is not None:
-                fact[present] = 0 if value is MISSING else 1
-        built = (values, _encode(fact))
         if memo is not None:
-            memo[facts_key] = built
-        return built
+            memo[facts_key] = values
+        return values
 
-    def _matched(
-        self, engine: Any, stratum: int, fact_json: str, values: dict[str, Any]
-    ) -> set[int]:
-        """The rules of a stratum that the fact matches, from the table or the engine."""
-        tables = self._matches[stratum] if MATCH_CACHE else None
-        if tables is None:
-            return self._fire(engine, stratum, fact_json, values)
+    def fact_json(self, stratum: int, values: dict[str, Any]) -> str:
+        """The whole stratum's fact as the engine would be given it (for `_fire` hooks)."""
+        return self._encode_fact(self._stratum_keys[stratum], values)
+
+    @staticmethod
+    def _encode_fact(keys: tuple[tuple[str, str, str | None], ...], values: dict[str, Any]) -> str:
+        return encode_fact(keys, values, MISSING, CATCH_ALL)
+
+    def _matched(self, engine: Any, stratum: int, values: dict[str, Any], check: bool) -> list[int]:
+        """The rules of a stratum that match: generated Python, checked by durable-rules
+        when ``check``; durable-rules alone when the evaluator was built so; the `_fire`
+        hook alone in a subclass that overrides it."""
+        if self._hooked:
+            return sorted(self._fire(engine, stratum, self.fact_json(stratum, values), values))
+        if self._native is None:
+            return self._durable(engine, stratum, values)
+        fired = self._native.fire[stratum](values)
+        if check:
+            expected = self._durable(engine, stratum, values)
+            if expected != fired:
+                self._disagree(stratum, fired, expected)
+        return fired
+
+    def _disagree(self, stratum: int, fired: list[int], expected: list[int]) -> None:
+        differ = sorted(set(fired) ^ set(expected))
+        ids = ", ".join(self._rules[i].id for i in differ)
+        raise EngineError(
+            f"the compiled rules of stratum {stratum} disagree with durable-rules on {ids}"
+        )
+
+    def _durable(
+        self, engine: Any, stratum: int, values: dict[str, Any], remember: bool = True
+    ) -> list[int]:
+        """What durable-rules matches: each ruleset is given only the facts its own rules
+        read, and its answer is remembered under those values (the engine is
+        deterministic, so values seen before need no engine call)."""
         fired: set[int] = set()  # a rule may match through several compiled branches
-        for k, table in enumerate(tables):
-            matched = table.get(fact_json)
+        tables = self._matches[stratum] if MATCH_CACHE and remember else None
+        for k, keys in enumerate(self._chunk_keys[stratum]):
+            if tables is None:
+                fired.update(engine.fire_ruleset(stratum, k, self._encode_fact(keys, values)))
+                continue
+            table = tables[k]
+            seen = tuple([values[name] for name, _, _ in keys])
+            matched = table.get(seen)
             if matched is None:
-                matched = engine.fire_ruleset(stratum, k, fact_json)
+                matched = engine.fire_ruleset(stratum, k, self._encode_fact(keys, values))
                 if len(table) >= MATCH_CACHE:
                     table.clear()  # bounded: facts that never repeat start it over
-                table[fact_json] = matched
+                table[seen] = matched
             fired.update(matched)
-        return fired
+        return sorted(fired)
 
     def _take(self, world: World, index: int, record: bool) -> None:
         """Apply a fired rule's effects: levels and priorities only go up, flags add up.

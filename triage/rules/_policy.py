@@ -10,8 +10,10 @@ from typing import Any
 from ..decision import Translated
 from ..routing._config import RoutingConfig
 from ..vocab import FLAGS, SOURCES
+from ._formula import formula
 from ._ir import Meta, RuleDef
 from ._load import Compiled, compile_policy_file
+from ._native import Native, build_native
 from .engine._durable import DurableEngine
 
 __all__ = ["DEFAULT_POLICY", "Policy", "load_policy"]
@@ -49,6 +51,7 @@ class Policy:
         self.sources: tuple[str, ...] = (*SOURCES.codes, *parsed.sources)
         self.flags: tuple[str, ...] = (*FLAGS.codes, *parsed.flags)
         self._engine: DurableEngine | None = None
+        self._native: Native | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -94,6 +97,20 @@ class Policy:
                     engine = DurableEngine(self.layout, self.sha256[:12])
                     self._engine = engine
         return engine
+
+    def native(self) -> Native:
+        """This policy's rules as generated Python (built once, on first use)."""
+        native = self._native
+        if native is None:
+            with self._lock:
+                native = self._native
+                if native is None:
+                    formulas = {r.index: formula(r.when) for r in self.rules}
+                    native = build_native(
+                        formulas, self.strata, self.layout.stratum_facts, self.sha256[:12]
+                    )
+                    self._native = native
+        return native
 
     def close(self) -> None:
         """Free the engine now instead of at garbage collection."""

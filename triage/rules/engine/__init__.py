@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ._compile import CATCH_ALL, PRESENT, Chunk, Layout, compile_rule, make_keys, pack
 from ._durable import DurableEngine
+from ._json import encode_fact
 
 __all__ = [
     "CATCH_ALL",
@@ -14,6 +15,7 @@ __all__ = [
     "DurableEngine",
     "Layout",
     "compile_rule",
+    "encode_fact",
     "make_keys",
     "pack",
 ]

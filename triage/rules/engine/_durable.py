@@ -19,7 +19,6 @@ The library uses the engine's C core directly, not its Python ``Host``:
 
 from __future__ import annotations
 
-import json
 import threading
 import weakref
 from collections.abc import Iterable
@@ -29,6 +28,7 @@ import durable_rules_engine as _dre
 
 from ..._errors import EngineError
 from ._compile import Layout
+from ._json import dumps
 
 __all__ = ["DurableEngine"]
 
@@ -59,7 +59,7 @@ class _Ruleset:
 
     def __init__(self, definition: dict[str, Any], owners: dict[str, int], tag: str) -> None:
         try:
-            self.handle: int = _dre.create_ruleset(_next_name(tag), json.dumps(definition))
+            self.handle: int = _dre.create_ruleset(_next_name(tag), dumps(definition))
         except (_dre.error, MemoryError, ValueError, TypeError) as exc:
             raise _fail("building a ruleset", exc) from None
         self.owners = owners

@@ -1,0 +1,207 @@
+"""The policy's rules as generated Python: the fast evaluation path.
+
+Each stratum becomes one function from the stratum's fact values to the indexes
+of the rules that match, and each rule also becomes a predicate of its own (for
+the information gaps). Both are generated from the same formulas that feed the
+durable-rules compiler (negation normal form over value sets), so the two
+engines are two implementations of one intermediate form, and durable-rules
+checks this one (`Evaluator` with ``verify``).
+
+Nothing from the policy file reaches the generated source as text: fact names,
+codes and numbers are bound as constants (``_c0``, ``_c1``, …) in the namespace
+the source is compiled in; the source holds only identifiers made here, rule
+indexes and operators. The source is compiled once per policy.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from ._facts import FACTS, MISSING
+from ._formula import And, Const, Formula, Lit, Or
+from ._sets import INF, ValueSet
+
+__all__ = ["Native", "build_native", "sample_facts"]
+
+StratumFn = Callable[[dict[str, Any]], list[int]]
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+class _Source:
+    """Generated lines and the constants they refer to by name."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.consts: dict[str, Any] = {"_M": MISSING}
+        self._ids: dict[tuple[type, Any], str] = {}
+
+    def const(self, value: Any) -> str:
+        key = (type(value), value)
+        name = self._ids.get(key)
+        if name is None:
+            name = self._ids[key] = f"_c{len(self._ids)}"
+            self.consts[name] = value
+        return name
+
+    def compile(self, filename: str) -> dict[str, Any]:
+        namespace = dict(self.consts)
+        code = compile("\n".join(self.lines) + "\n", filename, "exec")
+        exec(code, namespace)  # the source is built here from identifiers and indexes only
+        return namespace
+
+
+def _literal(vs: ValueSet, x: str, src: _Source) -> str:
+    """``x`` (a variable holding the fact's value or MISSING) admitted by ``vs``."""
+    spec = vs.spec
+    if vs.numeric:
+        parts = []
+        for iv in vs.intervals:
+            tests = []
+            if iv.lo != -INF:
+                tests.append(f"{src.const(iv.lo)} {'<=' if iv.lo_in else '<'} {x}")
+            if iv.hi != INF:
+                tests.append(f"{x} {'<=' if iv.hi_in else '<'} {src.const(iv.hi)}")
+            parts.append(" and ".join(tests) if tests else "True")
+        core = f"({x} is not _M and ({' or '.join(f'({p})' for p in parts)}))" if parts else None
+    elif spec.kind == "code":
+        values = src.const(frozenset(vs.values))
+        if vs.cofinite:
+            core = f"({x} is not _M and {x} not in {values})"
+        else:
+            core = f"({x} in {values})" if vs.values else None
+    else:
+        core = f"({x} in {src.const(frozenset(vs.values))})" if vs.values else None
+    if vs.missing:
+        return f"({x} is _M)" if core is None else f"({x} is _M or {core})"
+    return core if core is not None else "False"
+
+
+def _expr(f: Formula, var: Callable[[str], str], src: _Source) -> str:
+    if isinstance(f, Const):
+        return "True" if f.value else "False"
+    if isinstance(f, Lit):
+        return _literal(f.vs, var(f.vs.fact), src)
+    joiner = " and " if isinstance(f, And) else " or "
+    return "(" + joiner.join(_expr(item, var, src) for item in f.items) + ")"
+
+
+class Native:
+    """Generated matchers of one policy: ``fire[stratum](values)`` and ``holds[index](values)``."""
+
+    def __init__(
+        self,
+        formulas: dict[int, Formula],
+        fire: list[StratumFn],
+        holds: dict[int, Predicate],
+        source: str,
+    ) -> None:
+        self.formulas = formulas
+        self.fire = fire
+        self.holds = holds
+        self.source = source  # kept for inspection and tests
+
+
+def build_native(
+    formulas: dict[int, Formula],
+    strata: Sequence[int],
+    stratum_facts: Sequence[tuple[str, ...]],
+    tag: str,
+) -> Native:
+    """Generate and compile the matchers for rules ``formulas`` (rule index -> formula)."""
+    src = _Source()
+    for k, names in enumerate(stratum_facts):
+        local = {name: f"x{i}" for i, name in enumerate(names)}
+        src.lines.append(f"def _stratum{k}(v):")
+        for name, x in local.items():
+            src.lines.append(f"    {x} = v[{src.const(name)}]")
+        src.lines.append("    out = []")
+        for index in sorted(i for i in formulas if strata[i] == k):
+            cond = _expr(formulas[index], local.__getitem__, src)
+            src.lines.append(f"    if {cond}:")
+            src.lines.append(f"        out.append({int(index)})")
+        src.lines.append("    return out")
+    for index, f in sorted(formulas.items()):
+        # A predicate reads what it is given; a fact left out is missing.
+        def var(name: str) -> str:
+            return f"v.get({src.const(name)}, _M)"
+
+        src.lines.append(f"def _rule{int(index)}(v):")
+        src.lines.append(f"    return {_expr(f, var, src)}")
+    namespace = src.compile(f"<policy {tag} rules>")
+    fire = [namespace[f"_stratum{k}"] for k in range(len(stratum_facts))]
+    holds = {index: namespace[f"_rule{int(index)}"] for index in formulas}
+    return Native(formulas, fire, holds, "\n".join(src.lines))
+
+
+# -- generated facts for checking one engine against the other -----------------------
+
+
+def _literals(f: Formula) -> Iterator[ValueSet]:
+    if isinstance(f, Lit):
+        yield f.vs
+    elif isinstance(f, And | Or):
+        for item in f.items:
+            yield from _literals(item)
+
+
+def _candidates(name: str, tested: list[ValueSet]) -> list[Any]:
+    """Values worth trying for one fact: every value of its domain, every code a rule
+    names and one none does, numbers at, just below and just above every bound."""
+    spec = FACTS[name]
+    out: list[Any] = [MISSING] if spec.optional else []
+    if spec.kind == "bool":
+        return [*out, True, False]
+    if spec.kind in ("tri", "enum"):
+        return [*out, *spec.domain()]
+    if spec.kind == "code":
+        named = sorted({v for vs in tested for v in vs.values})
+        return [*out, *named, "zz-none-of-these"]
+    integer = spec.kind == "int"
+    points: set[float] = {0.0, 1.0}
+    for bound in (spec.lo, spec.hi):
+        if bound is not None:
+            points.add(float(bound))
+    for vs in tested:
+        for iv in vs.intervals:
+            for bound in (iv.lo, iv.hi):
+                if math.isfinite(bound):
+                    points.add(bound)
+    numbers: set[float] = set()
+    for p in points:
+        if integer:
+            numbers.update((p - 1, p, p + 1))
+        else:
+            numbers.update((math.nextafter(p, -INF), p, math.nextafter(p, INF), p - 0.5, p + 0.5))
+    lo = -INF if spec.lo is None else spec.lo
+    hi = INF if spec.hi is None else spec.hi
+    kept = sorted(v for v in numbers if lo <= v <= hi)
+    return [*out, *((int(v) for v in kept) if integer else kept)]
+
+
+def sample_facts(
+    formulas: dict[int, Formula],
+    strata: Sequence[int],
+    stratum_facts: Sequence[tuple[str, ...]],
+    n: int,
+    seed: str,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``n`` (stratum, fact values) pairs drawn from each fact's candidates, the strata
+    in turn, reproducibly for ``seed``."""
+    rng = random.Random(seed)
+    choices = []
+    for k, names in enumerate(stratum_facts):
+        tested: dict[str, list[ValueSet]] = {name: [] for name in names}
+        for index, f in formulas.items():
+            if strata[index] == k:
+                for vs in _literals(f):
+                    tested.setdefault(vs.fact, []).append(vs)
+        if names:
+            choices.append((k, [(name, _candidates(name, tested[name])) for name in names]))
+    if not choices:
+        return
+    for i in range(n):
+        k, facts = choices[i % len(choices)]
+        yield k, {name: rng.choice(values) for name, values in facts}
