@@ -47,6 +47,32 @@ def test_json_round_trip(name: str, report: dict[str, Any]) -> None:
     assert again.to_json() == d.to_json()
 
 
+def test_built_decisions_are_what_validation_would_make() -> None:
+    """Decisions are assembled without validating the library's own parts again; each
+    is exactly the object validating its own dump gives (same types, same values), and
+    serialises without a warning."""
+    import warnings
+
+    from triage.risk import cohort
+
+    from .strategies import random_reports
+
+    t = triage.Triage()
+    reports = random_reports(200, seed=3) + cohort.generate(200, seed=4).reports
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for report in reports:
+            decision = t.assess(report)
+            assert Decision.model_validate(decision.model_dump()) == decision
+            assert Decision.model_validate_json(decision.to_json()).to_json() == decision.to_json()
+
+
+def test_a_clock_that_gives_no_datetime_is_refused() -> None:
+    t = triage.Triage(clock=lambda: "yesterday", model=None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(ValueError):
+        t.assess(example_reports()[0][1])
+
+
 def test_decision_names_policy_and_version() -> None:
     d = triage.assess(example_reports()[0][1])
     data = (ROOT / "triage" / "rules" / "default" / "policy.yaml").read_bytes()

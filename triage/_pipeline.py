@@ -34,12 +34,14 @@ from .decision import (
     CaseHold,
     CaseRecord,
     Decision,
+    Gap,
     Handover,
     JudgementRecord,
     ModelRef,
     PolicyRef,
     Rejected,
     RoutingPlan,
+    TraceEntry,
 )
 from .report import validate_report
 from .report._model import Report
@@ -500,7 +502,7 @@ class Triage:
             run.world,
             run.maxw,
         )
-        ref = PolicyRef(
+        ref = PolicyRef.trusted(
             id=policy.id,
             version=policy.version,
             jurisdiction=policy.meta.jurisdiction,
@@ -515,7 +517,7 @@ class Triage:
         model_ref = None
         if run.model is not None and run.estimate is not None:
             est = run.estimate
-            model_ref = ModelRef(
+            model_ref = ModelRef.trusted(
                 kind=run.model.kind,
                 sha256=run.model.sha256,
                 synthetic=run.model.synthetic,
@@ -537,7 +539,7 @@ class Triage:
             world.level,
             case=case.routing if case is not None else None,
         )
-        return Decision(
+        return _built(
             **self._header(valid, run.answers, run.instruments, ref),
             assessed_case_type=(
                 "domestic_violence"
@@ -549,8 +551,8 @@ class Triage:
             rules_level=world.rules_level,
             priority=world.priority,
             flags=tuple(sorted(world.flags)),
-            trace=trace,
-            information_gaps=gaps,
+            trace=tuple(_trace_entry(entry) for entry in trace),
+            information_gaps=tuple(Gap.trusted(**gap) for gap in gaps),
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
             model=model_ref,
             routing=plan,
@@ -706,6 +708,27 @@ def _start_worker(
             engine=engine,
         )
     )
+
+
+def _trace_entry(entry: dict[str, Any]) -> TraceEntry:
+    """A trace entry from the evaluator's record, without validating it again: every
+    part was built from the validated policy and report."""
+    return TraceEntry.trusted(**entry)
+
+
+def _built(**fields: Any) -> Decision:
+    """The decision from parts the library built from validated input, not validated
+    again. Only the clock is the caller's: anything but a datetime from it goes through
+    validation (and fails there as before)."""
+    if not isinstance(fields["decided_at"], datetime):
+        return Decision.model_validate(
+            {
+                **fields,
+                "trace": [e.model_dump() for e in fields["trace"]],
+                "information_gaps": [g.model_dump() for g in fields["information_gaps"]],
+            }
+        )
+    return Decision.trusted(**fields)
 
 
 def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:

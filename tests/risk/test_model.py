@@ -70,7 +70,7 @@ def test_contributions_add_up_to_the_estimate(models: dict[str, m.RiskModel], ki
     for report in random_reports(300, seed=12):
         valid = triage.validate_report(report)
         logit, by_factor = sc.explain(model.features.active(valid))
-        assert logit == pytest.approx(start + float(by_factor.sum()), abs=1e-9)
+        assert logit == pytest.approx(start + float(sum(by_factor)), abs=1e-9)
         top = model.predict(valid).top_factors
         assert [v for _, v in top] == sorted((v for _, v in top), reverse=True)
         assert all(v > 0 for _, v in top)

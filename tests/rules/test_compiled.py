@@ -13,7 +13,7 @@ from triage import EngineError, UsageError
 from triage.rules import _evaluate, load_policy
 from triage.rules._evaluate import Evaluator
 from triage.rules._facts import FACTS, MISSING
-from triage.rules._native import _literals, sample_facts
+from triage.rules._native import literals, sample_facts
 from triage.rules._sets import INF
 
 from ..strategies import random_reports
@@ -54,7 +54,7 @@ def test_sampled_facts_cover_every_value_and_threshold() -> None:
     assert MISSING in seen["victim.age"]
     bounds = 0
     for f in native.formulas.values():
-        for vs in _literals(f):
+        for vs in literals(f):
             spec = FACTS[vs.fact]
             if spec.kind != "int":
                 continue
@@ -192,3 +192,31 @@ def test_three_engines_agree_on_small_and_large_numbers() -> None:
 def test_compared_three_ways_on_the_default_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)  # durable-rules asked every time
     assert compare(load_policy(), random_reports(500, seed=79)) == []
+
+
+def test_facts_are_written_as_json_would_write_them() -> None:
+    """The engine's facts are written from fragments; the text is what `json` writes
+    for the same dict (numbers with an exponent aside, written positionally)."""
+    import json
+
+    from triage.rules.engine import FactEncoder
+    from triage.rules.engine._json import positional
+
+    policy = load_policy()
+    ev = Evaluator(policy, verify="load")
+    for stratum, values in sample_facts(
+        ev._formulas, policy.strata, policy.layout.stratum_facts, 3000, seed="json"
+    ):
+        for keys in ev._chunk_keys[stratum]:
+            fact: dict[str, Any] = {"_": 1}
+            for name, fkey, present in keys:
+                value = values[name]
+                if value is not MISSING:
+                    fact[fkey] = value
+                if present is not None:
+                    fact[present] = 0 if value is MISSING else 1
+            expected = json.dumps(fact, separators=(",", ":"))
+            for value in fact.values():
+                if isinstance(value, float) and "e" in repr(value):
+                    expected = expected.replace(repr(value), positional(value))
+            assert FactEncoder(keys, MISSING)(values, "_") == expected

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from ..rules._policy import Policy
 
 
-from ..decision import PlannedTask, RoutingPlan
+from ..decision import PlannedTask, RoutingPlan, Withheld
 from ._config import _SECONDS, LEAD, MANUAL_REVIEW, RoutingConfig, parse_duration
 
 
@@ -64,14 +64,14 @@ def build_plan(
     _sort(config, co_handlers, tasks, withheld)
     follow_ups = tuple(_days(config, opened, d) for d in config.follow_ups)
     reassess_by = _days(config, report.reported_at, config.reassess[level])
-    # One validation of the whole plan (in pydantic's core) instead of one per task.
-    return RoutingPlan.model_validate(
-        {
+    # Built from the validated policy and report: not validated again.
+    return RoutingPlan.trusted(
+        **{
             "lead": lead,
             "lead_rule": lead_rule,
             "co_handlers": tuple(co_handlers),
-            "tasks": tasks,
-            "withheld": withheld,
+            "tasks": tuple(PlannedTask.trusted(**t) for t in tasks),
+            "withheld": tuple(Withheld.trusted(**w) for w in withheld),
             "follow_ups": follow_ups,
             "reassess_by": reassess_by,
             "timezone": config.timezone,

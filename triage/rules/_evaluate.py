@@ -20,18 +20,20 @@ import json
 import threading
 import time
 import weakref
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import EngineError, UsageError
+from ..decision import Translated
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
-from ._formula import reasons
+from ._formula import Or, reasons
 from ._ir import RuleDef
-from ._native import sample_facts
+from ._native import literals, sample_facts
 from ._policy import Policy
-from .engine import CATCH_ALL, PRESENT, encode_fact
+from .engine import CATCH_ALL, PRESENT, FactEncoder
 
 __all__ = ["Evaluator", "Judgement", "World", "combine_level"]
 
@@ -110,6 +112,12 @@ def _digest(value: Any) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
+def _has_or(f: Any) -> bool:
+    if isinstance(f, Or):
+        return True
+    return any(_has_or(item) for item in getattr(f, "items", ()))
+
+
 def _known(value: Any) -> bool:
     return value is not None and value != "unknown"
 
@@ -175,6 +183,10 @@ class Evaluator:
             )
             for chunks in layout.strata
         ]
+        self._chunk_encoders = [
+            tuple((tuple(n for n, _, _ in keys), FactEncoder(keys, MISSING)) for keys in chunks)
+            for chunks in self._chunk_keys
+        ]
         native = policy.native()
         self._formulas = native.formulas
         self._predicates = native.holds
@@ -185,6 +197,31 @@ class Evaluator:
         self.verify = verify
         self.verify_all, self._verify_rate = _verify_mode(verify, engine)
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
+        # A fired rule without an "or" fired because of every fact it tests.
+        self._all_reasons = {
+            i: frozenset(vs.fact for vs in literals(f))
+            for i, f in self._formulas.items()
+            if not _has_or(f)
+        }
+        # Each rule's texts as the decision carries them (frozen, shared by decisions).
+        self._texts = {
+            r.index: (
+                Translated(**r.description),
+                Translated(**r.then.note) if r.then.note is not None else None,
+            )
+            for r in policy.rules
+        }
+        self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
+        # The facts of a rule an unanswered question can hide behind: instruments, and
+        # answers that raise risk (derived facts are never asked about).
+        self._gap_reads = {
+            r.index: tuple(
+                (n, FACTS[n])
+                for n in sorted(r.reads)
+                if not FACTS[n].derived and (n.startswith("instruments.") or FACTS[n].raises_risk)
+            )
+            for r in policy.rules
+        }
         # (level rank, level, priority rank, priority, flags); rank -1 never applies
         self._effects: dict[int, tuple[int, str, int, str, tuple[str, ...]]] = {
             r.index: (
@@ -410,11 +447,7 @@ class Evaluator:
 
     def fact_json(self, stratum: int, values: dict[str, Any]) -> str:
         """The whole stratum's fact as the engine would be given it (for `_fire` hooks)."""
-        return self._encode_fact(self._stratum_keys[stratum], values)
-
-    @staticmethod
-    def _encode_fact(keys: tuple[tuple[str, str, str | None], ...], values: dict[str, Any]) -> str:
-        return encode_fact(keys, values, MISSING, CATCH_ALL)
+        return FactEncoder(self._stratum_keys[stratum], MISSING)(values, CATCH_ALL)
 
     def _matched(self, engine: Any, stratum: int, values: dict[str, Any], check: bool) -> list[int]:
         """The rules of a stratum that match: generated Python, checked by durable-rules
@@ -446,15 +479,15 @@ class Evaluator:
         deterministic, so values seen before need no engine call)."""
         fired: set[int] = set()  # a rule may match through several compiled branches
         tables = self._matches[stratum] if MATCH_CACHE and remember else None
-        for k, keys in enumerate(self._chunk_keys[stratum]):
+        for k, (names, encode) in enumerate(self._chunk_encoders[stratum]):
             if tables is None:
-                fired.update(engine.fire_ruleset(stratum, k, self._encode_fact(keys, values)))
+                fired.update(engine.fire_ruleset(stratum, k, encode(values, CATCH_ALL)))
                 continue
             table = tables[k]
-            seen = tuple([values[name] for name, _, _ in keys])
+            seen = tuple([values[name] for name in names])
             matched = table.get(seen)
             if matched is None:
-                matched = engine.fire_ruleset(stratum, k, self._encode_fact(keys, values))
+                matched = engine.fire_ruleset(stratum, k, encode(values, CATCH_ALL))
                 if len(table) >= MATCH_CACHE:
                     table.clear()  # bounded: facts that never repeat start it over
                 table[seen] = matched
@@ -508,12 +541,14 @@ class Evaluator:
             read = {
                 n: None if values[n] is MISSING else values[n] for n in self._reads_sorted[index]
             }
-            because = reasons(self._formulas[index], values) or ()
+            because: Collection[str] | None = self._all_reasons.get(index)
+            if because is None:  # an "or": the branch that holds is the reason
+                because = reasons(self._formulas[index], values) or ()
             out.append(
                 {
                     "rule": rule.id,
                     "stratum": strata[index],
-                    "description": rule.description,
+                    "description": self._texts[index][0],
                     "source": rule.source,
                     "read": read,
                     "because": tuple(
@@ -522,7 +557,7 @@ class Evaluator:
                     "level": then.level,
                     "priority": then.priority,
                     "flags": then.flags,
-                    "note": then.note,
+                    "note": self._texts[index][1],
                     "raised_level": raised_level,
                     "raised_priority": raised_priority,
                     "added_flags": added,
@@ -543,22 +578,25 @@ class Evaluator:
         return {f"{base}.{k}": v for k, v in changed.items() if f"{base}.{k}" in FACTS}
 
     def _candidates(
-        self, rule: RuleDef, ctx: FactContext, cache: dict[str, Any]
+        self, index: int, ctx: FactContext, cache: dict[str, Any]
     ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
-        """(gap fact, fact values had it been answered yes) for each unknown the rule reads."""
+        """(gap fact, fact values had it been answered yes) for each unknown the rule reads;
+        ``cache`` keeps what a fact gives across the rules of one report."""
         out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
-        for name in rule.reads:
-            spec = FACTS[name]
-            if spec.derived:
-                continue
-            if name.startswith("instruments."):
-                iid = name.split(".")[1]
-                flips = cache.get(iid)
-                if flips is None:
-                    flips = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
-                out.extend(flips)
-            elif spec.raises_risk and spec.get(ctx) == "unknown":
-                out.append((_AGE_FACTS.get(name, name), ((name, "yes"),)))
+        for name, spec in self._gap_reads[index]:
+            found = cache.get(name)
+            if found is None:
+                if name.startswith("instruments."):
+                    iid = name.split(".")[1]
+                    found = cache.get(iid)
+                    if found is None:
+                        found = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
+                elif spec.get(ctx) == "unknown":
+                    found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]
+                else:
+                    found = []
+                cache[name] = found
+            out.extend(found)
         return out
 
     def _instrument_candidates(
@@ -589,10 +627,11 @@ class Evaluator:
         )
         found: dict[str, _Found] = {}
         cache: dict[str, Any] = {}
+        seen: dict[str, Any] = {}  # fact values after every rule, read once per report
         fired = set(actual.fired)
         lost = actual.flags - maxw.flags  # flags the max world does not reach
         for index in sorted(fired ^ set(maxw.fired)):
-            self._gaps_of_rule(index, index in fired, actual, lost, ctx, now, found, cache)
+            self._gaps_of_rule(index, index in fired, actual, lost, ctx, now, found, cache, seen)
         gaps = [entry.as_gap(name) for name, entry in found.items()]
         gaps.sort(key=_decisive)
         return gaps
@@ -607,28 +646,39 @@ class Evaluator:
         now: FactContext,
         found: dict[str, _Found],
         cache: dict[str, Any],
+        seen: dict[str, Any],
     ) -> None:
         """What answering each unknown this rule reads would do, alone or with others."""
-        rule = self._rules[index]
-        then = rule.then
-        raises = (
-            then.level
-            if then.level and (_LEVEL_RANK[then.level] > _LEVEL_RANK[actual.level])
-            else None
-        )
-        adds = {f for f in then.flags if f not in actual.flags}
-        removes = {f for f in then.flags if f in lost}
-        if not (removes if fired_now else (raises or adds)):
-            return  # whether this rule fires would change nothing in the decision
-        values = {name: FACTS[name].get(now) for name in rule.reads}
+        rank, level, _, _, flags = self._effects[index]
+        raises = level if rank > _LEVEL_RANK[actual.level] else None
+        if fired_now:
+            removes = {f for f in flags if f in lost}
+            if not removes:
+                return  # whether this rule fires would change nothing in the decision
+        else:
+            adds = {f for f in flags if f not in actual.flags}
+            if not (raises or adds):
+                return
+        candidates = self._candidates(index, ctx, cache)
+        if not candidates:
+            return
+        values = {}
+        for name, spec in self._read_specs[index]:
+            value = seen.get(name, seen)
+            if value is seen:
+                value = seen[name] = spec.get(now)
+            values[name] = value
         pred = self._predicates[index]
+        rule_id = self._rules[index].id
         memo: dict[Any, bool] = {}
-        for name, flips in self._candidates(rule, ctx, cache):
+        for name, flips in candidates:
             alone = memo.get(flips)
             if alone is None:
                 alone = memo[flips] = pred({**values, **dict(flips)}) != fired_now
-            entry = found.setdefault(name, _Found())
-            entry.rules.add(rule.id)
+            entry = found.get(name)
+            if entry is None:
+                entry = found[name] = _Found()
+            entry.rules.add(rule_id)
             effect = entry.alone if alone else entry.jointly
             if fired_now:
                 effect.removes |= removes

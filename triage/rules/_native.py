@@ -24,7 +24,7 @@ from ._facts import FACTS, MISSING
 from ._formula import And, Const, Formula, Lit, Or
 from ._sets import INF, ValueSet
 
-__all__ = ["Native", "build_native", "sample_facts"]
+__all__ = ["Native", "build_native", "literals", "sample_facts"]
 
 StratumFn = Callable[[dict[str, Any]], list[int]]
 Predicate = Callable[[dict[str, Any]], bool]
@@ -139,12 +139,12 @@ def build_native(
 # -- generated facts for checking one engine against the other -----------------------
 
 
-def _literals(f: Formula) -> Iterator[ValueSet]:
+def literals(f: Formula) -> Iterator[ValueSet]:
     if isinstance(f, Lit):
         yield f.vs
     elif isinstance(f, And | Or):
         for item in f.items:
-            yield from _literals(item)
+            yield from literals(item)
 
 
 def _candidates(name: str, tested: list[ValueSet]) -> list[Any]:
@@ -196,7 +196,7 @@ def sample_facts(
         tested: dict[str, list[ValueSet]] = {name: [] for name in names}
         for index, f in formulas.items():
             if strata[index] == k:
-                for vs in _literals(f):
+                for vs in literals(f):
                     tested.setdefault(vs.fact, []).append(vs)
         if names:
             choices.append((k, [(name, _candidates(name, tested[name])) for name in names]))

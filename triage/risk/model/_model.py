@@ -163,7 +163,7 @@ class RiskModel:
         p = _sigmoid(logit)
         p_max = max(p, _sigmoid(logit_max))
         names = self._factor_names
-        order = np.argsort(-by_factor, kind="stable")
+        order = sorted(range(len(by_factor)), key=lambda i: -by_factor[i])  # stable
         # Only answered items are reasons: an unanswered one raises the estimate through
         # its "not no" column, and is shown as unknown, never as a cause.
         top = [

@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from ._compile import CATCH_ALL, PRESENT, Chunk, Layout, compile_rule, make_keys, pack
 from ._durable import DurableEngine
-from ._json import encode_fact
+from ._json import FactEncoder
 
 __all__ = [
     "CATCH_ALL",
     "PRESENT",
     "Chunk",
     "DurableEngine",
+    "FactEncoder",
     "Layout",
     "compile_rule",
-    "encode_fact",
     "make_keys",
     "pack",
 ]

@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-__all__ = ["dumps", "encode_fact", "positional"]
+__all__ = ["FactEncoder", "dumps", "positional"]
 
 _encode = json.JSONEncoder(separators=(",", ":")).encode  # built once: dumps() is per call
 _MARK = "\x00"  # never in a validated value; JSON writes it as \u0000
@@ -49,22 +49,56 @@ def dumps(value: Any) -> str:
     return text
 
 
-def encode_fact(
-    keys: tuple[tuple[str, str, str | None], ...],
-    values: dict[str, Any],
-    missing: Any,
-    catch_all: str,
-) -> str:
-    """The engine fact for ``values``: each (fact name, engine key, presence key or None)
-    of ``keys``; a value that is ``missing`` is left out and its presence key is 0."""
-    fact: dict[str, Any] = {catch_all: 1}
-    awkward = False
-    for name, fkey, present in keys:
-        value = values[name]
-        if value is not missing:
-            fact[fkey] = value
-            if type(value) is float and _exponent(value):
-                awkward = True
-        if present is not None:
-            fact[present] = 0 if value is missing else 1
-    return dumps(fact) if awkward else _encode(fact)
+class FactEncoder:
+    """Writes the engine fact for one ruleset's facts: ``keys`` holds (fact name, engine
+    key, presence key or None); a ``missing`` value is left out, its presence key 0.
+
+    The JSON is written from fragments rather than through a dict, as it is on every
+    engine call; it is the text ``json`` would write for the same dict.
+    """
+
+    __slots__ = ("_items", "_missing")
+
+    def __init__(self, keys: tuple[tuple[str, str, str | None], ...], missing: Any) -> None:
+        self._missing = missing
+        self._items = tuple(
+            (
+                name,
+                f"{_encode(fkey)}:",
+                f"{_encode(present)}:1" if present is not None else None,
+                f"{_encode(present)}:0" if present is not None else None,
+            )
+            for name, fkey, present in keys
+        )
+
+    def __call__(self, values: dict[str, Any], catch_all: str) -> str:
+        missing = self._missing
+        parts = [f"{{{_encode(catch_all)}:1"]
+        append = parts.append
+        for name, prefix, given, absent in self._items:
+            value = values[name]
+            if value is missing:
+                if absent is not None:
+                    append(absent)
+                continue
+            kind = type(value)
+            if kind is str:
+                text = _STRINGS.get(value)
+                if text is None:
+                    text = _encode(value)
+                    if len(_STRINGS) < _STRINGS_KEPT:
+                        _STRINGS[value] = text
+            elif kind is bool:
+                text = "true" if value else "false"
+            elif kind is float and _exponent(value):
+                text = positional(value)
+            else:
+                text = _encode(value)
+            append(prefix + text)
+            if given is not None:
+                append(given)
+        return ",".join(parts) + "}"
+
+
+_STRINGS: dict[str, str] = {}  # the JSON of values seen (codes, yes/no/unknown), bounded
+_STRINGS_KEPT = 4096
