@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import Problem
 from ._lang import DEFAULT_LANG, pick
+from ._trusted import trusted
 from .report._normalise import Derivation
 from .risk._results import AnyInstrumentResult
 
@@ -44,48 +45,12 @@ class _Frozen(BaseModel):
 
     @classmethod
     def trusted(cls: type[_M], **values: Any) -> _M:
-        """An instance from values the library built from validated input, without
-        validating them again (what ``model_construct`` does, at a fraction of its cost).
-        Fields left out take their defaults. Tests hold each such object equal to what
-        validating its own dump gives."""
-        defaults = _DEFAULTS.get(cls)
-        if defaults is None:
-            defaults = _DEFAULTS[cls] = _defaults_of(cls)
-        # In the fields' own order: JSON is written in the order of the instance's dict.
-        fields = {}
-        for name, default, factory in defaults:
-            if name in values:
-                fields[name] = values[name]
-            elif factory is not None:
-                fields[name] = factory()
-            elif default is not _REQUIRED:
-                fields[name] = default
-            else:
-                raise TypeError(f"{cls.__name__}.{name} is required")
-        obj = cls.__new__(cls)
-        _set(obj, "__dict__", fields)
-        _set(obj, "__pydantic_fields_set__", set(values))
-        _set(obj, "__pydantic_extra__", None)
-        _set(obj, "__pydantic_private__", None)
-        return obj
+        """An instance from values the library built from validated input, not validated
+        again (see `triage._trusted`)."""
+        return trusted(cls, values)
 
 
 _M = TypeVar("_M", bound=_Frozen)
-_set = object.__setattr__
-_REQUIRED: Any = object()
-_DEFAULTS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}
-
-
-def _defaults_of(cls: type[BaseModel]) -> tuple[tuple[str, Any, Any], ...]:
-    """(name, default or _REQUIRED, default factory or None) of each field, in order."""
-    return tuple(
-        (
-            name,
-            _REQUIRED if info.is_required() else info.default,
-            info.default_factory,
-        )
-        for name, info in cls.model_fields.items()
-    )
 
 
 class Translated(_Frozen):

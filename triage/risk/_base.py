@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Literal
 from .._errors import Problem, UsageError
 from .._lang import DEFAULT_LANG, pick
 from .._suggest import suggest
+from .._trusted import trusted
 from ..vocab import INDICATORS
 from ._results import InstrumentResult, ProvenanceStatus
 
@@ -263,20 +264,23 @@ class WeightedInstrument(Instrument):
         could = (
             self._could_change(score, level, raising, item_answers) if level != level_max else ()
         )
-        return self.result_type(
-            version=self.version,
-            applies=applies,
-            score=score,
-            score_max=score_max,
-            level=level,
-            level_max=level_max,
-            yes=yes,
-            no=no,
-            unknown=unknown,
-            could_change_level=could,
-            provenance=self.provenance,
-            caveats=self.caveats,
-            **self._extra(level, level_max),
+        return trusted(  # built from validated answers: not validated again
+            self.result_type,
+            {
+                "version": self.version,
+                "applies": applies,
+                "score": score,
+                "score_max": score_max,
+                "level": level,
+                "level_max": level_max,
+                "yes": yes,
+                "no": no,
+                "unknown": unknown,
+                "could_change_level": could,
+                "provenance": self.provenance,
+                "caveats": self.caveats,
+                **self._extra(level, level_max),
+            },
         )
 
     def _extra(self, level: str, level_max: str) -> dict[str, Any]:

@@ -177,11 +177,7 @@ class Evaluator:
         self._stratum_keys = [keys_of(names) for names in layout.stratum_facts]
         # Each durable-rules ruleset is given only the facts its own rules read.
         self._chunk_keys = [
-            tuple(
-                keys_of(n for index in set(chunk.owners.values()) for n in self._rules[index].reads)
-                for chunk in chunks
-            )
-            for chunks in layout.strata
+            tuple(keys_of(chunk.facts) for chunk in chunks) for chunks in layout.strata
         ]
         self._chunk_encoders = [
             tuple((tuple(n for n, _, _ in keys), FactEncoder(keys, MISSING)) for keys in chunks)
@@ -189,6 +185,7 @@ class Evaluator:
         ]
         native = policy.native()
         self._formulas = native.formulas
+        self._values = native.values
         self._predicates = native.holds
         # A subclass that decides matches itself (`_fire`) is the only matcher it uses.
         self._hooked = type(self)._fire is not Evaluator._fire
@@ -435,12 +432,7 @@ class Evaluator:
             built = memo.get(facts_key)
             if built is not None:
                 return built  # type: ignore[no-any-return]
-        values = {}
-        for name, spec in self._getters[stratum]:
-            value = spec.get(ctx)
-            if maxed and value == "unknown" and spec.raises_risk:
-                value = "yes"
-            values[name] = value
+        values = self._values[stratum](ctx, maxed)
         if memo is not None:
             memo[facts_key] = values
         return values

@@ -17,7 +17,6 @@ available to rules that run after every rule that can change them.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -63,8 +62,12 @@ class FactContext:
     hold: Any = None  # triage.case.Hold: the level and safety flags the case holds to
 
     def with_derived(self, derived: Mapping[str, Any]) -> FactContext:
-        """The same facts, with the decision so far."""
-        return dataclasses.replace(self, derived=derived)
+        """The same facts, with the decision so far (a copy: ``replace`` costs more
+        than the strata it serves)."""
+        new = object.__new__(FactContext)
+        new.__dict__.update(self.__dict__)
+        new.__dict__["derived"] = derived
+        return new
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Fact:
     hi: float | None = None
     derived: bool = False
     raises_risk: bool = False  # unknown may hide a yes that raises risk
+    answer: str | None = None  # the indicator whose answer it is (``get`` reads answers[it])
 
     @property
     def operators(self) -> tuple[str, ...]:
@@ -254,6 +258,7 @@ def _build() -> dict[str, Fact]:
                 term.zh,
                 term.en,
                 raises_risk=True,
+                answer=code,
             )
         )
     add(

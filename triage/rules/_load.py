@@ -19,7 +19,7 @@ from ._ir import Meta, RuleDef, Task, Then, reads
 from ._schema import PolicyFile
 from ._when import parse_when
 from ._yaml import KEY, MAX_FILE_BYTES, Loaded, load_yaml
-from .engine._compile import compile_rule, make_keys, pack
+from .engine._compile import compile_alternatives, make_keys, pack
 
 __all__ = ["Compiled", "compile_policy_file", "read_source"]
 
@@ -537,7 +537,7 @@ def _layout(rules: list[RuleDef], strata: tuple[int, ...], problems: Problems) -
     compiled_rules = []
     for rule, stratum in zip(rules, strata, strict=True):
         try:
-            compiled_rules.append((rule.index, stratum, compile_rule(rule.when, keys)))
+            compiled_rules.append((rule.index, stratum, compile_alternatives(rule.when, keys)))
         except CompileError:
             problems.add(
                 ("rules", rule.index, "when"),

@@ -24,7 +24,7 @@ from ._facts import FACTS, MISSING
 from ._formula import And, Const, Formula, Lit, Or
 from ._sets import INF, ValueSet
 
-__all__ = ["Native", "build_native", "literals", "sample_facts"]
+__all__ = ["Native", "build_getters", "build_native", "literals", "sample_facts"]
 
 StratumFn = Callable[[dict[str, Any]], list[int]]
 Predicate = Callable[[dict[str, Any]], bool]
@@ -102,6 +102,7 @@ class Native:
         self.fire = fire
         self.holds = holds
         self.source = source  # kept for inspection and tests
+        self.values: list[ValuesFn] = []  # each stratum's fact values (`build_getters`)
 
 
 def build_native(
@@ -133,7 +134,39 @@ def build_native(
     namespace = src.compile(f"<policy {tag} rules>")
     fire = [namespace[f"_stratum{k}"] for k in range(len(stratum_facts))]
     holds = {index: namespace[f"_rule{int(index)}"] for index in formulas}
-    return Native(formulas, fire, holds, "\n".join(src.lines))
+    native = Native(formulas, fire, holds, "\n".join(src.lines))
+    native.values = build_getters(stratum_facts, tag)
+    return native
+
+
+# -- reading a stratum's facts ------------------------------------------------------------
+
+ValuesFn = Callable[[Any, bool], dict[str, Any]]
+
+
+def build_getters(stratum_facts: Sequence[tuple[str, ...]], tag: str) -> list[ValuesFn]:
+    """For each stratum, a function of (fact context, max world) giving the values its
+    rules read, in one dict display: an answer straight from the answers, any other
+    fact through its getter; in the max world an unknown that may hide a risk is yes."""
+    src = _Source()
+    for k, names in enumerate(stratum_facts):
+        src.lines.append(f"def _values{k}(c, maxed):")
+        src.lines.append("    a = c.answers")
+        src.lines.append("    v = {")
+        for name in names:
+            spec = FACTS[name]
+            read = f"a[{src.const(spec.answer)}]" if spec.answer else f"{src.const(spec.get)}(c)"
+            src.lines.append(f"        {src.const(name)}: {read},")
+        src.lines.append("    }")
+        risky = tuple(n for n in names if FACTS[n].raises_risk)
+        if risky:
+            src.lines.append("    if maxed:")
+            src.lines.append(f"        for n in {src.const(risky)}:")
+            src.lines.append("            if v[n] == 'unknown':")
+            src.lines.append("                v[n] = 'yes'")
+        src.lines.append("    return v")
+    namespace = src.compile(f"<policy {tag} facts>")
+    return [namespace[f"_values{k}"] for k in range(len(stratum_facts))]
 
 
 # -- generated facts for checking one engine against the other -----------------------

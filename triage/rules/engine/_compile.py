@@ -40,6 +40,7 @@ __all__ = [
     "Chunk",
     "CompileError",
     "Layout",
+    "compile_alternatives",
     "compile_rule",
     "fnv1a32",
     "make_keys",
@@ -50,6 +51,8 @@ MAX_GROUPS = 15  # $and/$or groups per engine rule (MAX_SEQUENCE_EXPRESSIONS 32,
 STACK_BUDGET = 48  # of the engine's 64-entry alpha stack
 RULES_PER_CHUNK = 60  # far below the 255 simultaneous matches that crash the engine
 MAX_KEYS = 200  # of about 250 properties per fact
+FACTS_PER_CHUNK = 6  # facts a chunk may read before a rule reading others starts a new one
+MAX_SPLIT = 16  # alternatives a rule that fits whole may still be split into
 CATCH_ALL = "_"  # a key every fact carries (= 1), so every assert is "handled"
 PRESENT = "?"  # keys["?victim.age"] is the key telling whether victim.age was given
 
@@ -216,6 +219,7 @@ class Chunk:
 
     rules: dict[str, dict[str, Any]] = field(default_factory=dict)
     owners: dict[str, int] = field(default_factory=dict)
+    facts: set[str] = field(default_factory=set)  # the fact names its rules read
 
     def definition(self) -> dict[str, Any]:
         out = {name: {"all": [{"m": expr}]} for name, expr in self.rules.items()}
@@ -256,41 +260,104 @@ def make_keys(facts: list[str]) -> dict[str, str]:
 
 def compile_rule(cond: Cond, keys: dict[str, str]) -> list[dict[str, Any]]:
     """Engine expressions (one per alternative) for one rule's condition."""
+    return [expr for expr, _ in compile_alternatives(cond, keys)]
+
+
+def _fits(expr: dict[str, Any]) -> bool:
+    return groups(expr) <= MAX_GROUPS and stack_bound([expr]) <= STACK_BUDGET // 2
+
+
+def _facts(f: Formula) -> frozenset[str]:
+    out: set[str] = set()
+    stack = [f]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Lit):
+            out.add(node.vs.fact)
+        elif not isinstance(node, Const):
+            stack.extend(node.items)
+    return frozenset(out)
+
+
+def compile_alternatives(
+    cond: Cond, keys: dict[str, str]
+) -> list[tuple[dict[str, Any], frozenset[str]]]:
+    """Engine expressions for one rule's condition, each with the facts it reads.
+
+    A rule that fits the engine stays one expression, unless it reads many facts and
+    its alternatives each read fewer: then each alternative is its own engine rule,
+    so that the ruleset it lands in is given (and remembers) fewer facts.
+    """
     f = formula(cond)
     whole = expression(f, keys)
-    if groups(whole) <= MAX_GROUPS and stack_bound([whole]) <= STACK_BUDGET // 2:
-        return [whole]
-    exprs = [expression(alt, keys) for alt in alternatives(f)]
-    for expr in exprs:
-        if groups(expr) > MAX_GROUPS or stack_bound([expr]) > STACK_BUDGET // 2:
+    facts = _facts(f)
+    if _fits(whole) and len(facts) <= FACTS_PER_CHUNK:
+        return [(whole, facts)]
+    try:
+        alts = alternatives(f)
+    except CompileError:
+        if _fits(whole):
+            return [(whole, facts)]
+        raise
+    split = [(expression(alt, keys), _facts(alt)) for alt in alts]
+    if _fits(whole) and (len(split) > MAX_SPLIT or max(len(fs) for _, fs in split) >= len(facts)):
+        return [(whole, facts)]
+    for expr, _ in split:
+        if not _fits(expr):
             raise CompileError("an alternative is still too large")
-    return exprs
+    return split
 
 
 def pack(
-    compiled: list[tuple[int, int, list[dict[str, Any]]]],
+    compiled: list[tuple[int, int, list[tuple[dict[str, Any], frozenset[str]]]]],
     n_strata: int,
     stratum_facts: list[tuple[str, ...]],
     keys: dict[str, str],
 ) -> Layout:
-    """Pack ``(rule index, stratum, expressions)`` into chunks within the engine's limits."""
+    """Pack ``(rule index, stratum, [(expression, facts it reads)])`` into chunks within
+    the engine's limits.
+
+    Expressions that read the same facts go together: a chunk is given only the facts
+    its rules read, and what it matched is remembered under their values, so a chunk
+    reading a few facts meets the same values again and again, while one reading forty
+    almost never does.
+    """
     strata: list[list[Chunk]] = [[] for _ in range(n_strata)]
-    for index, stratum, exprs in compiled:
-        for alt, expr in enumerate(exprs):
-            name = f"r{index}" if len(exprs) == 1 else f"r{index}_{alt}"
-            chunks = strata[stratum]
-            for chunk in chunks:
-                if len(chunk.rules) >= RULES_PER_CHUNK:
-                    continue
-                candidate = [*chunk.rules.values(), expr, {CATCH_ALL: 1}]
-                if stack_bound(candidate) <= STACK_BUDGET:
-                    break
-            else:
-                chunk = Chunk()
-                chunks.append(chunk)
-            chunk.rules[name] = expr
-            chunk.owners[name] = index
+    items = [
+        (stratum, sorted(facts), index, alt, len(exprs), expr, facts)
+        for index, stratum, exprs in compiled
+        for alt, (expr, facts) in enumerate(exprs)
+    ]
+    items.sort(key=lambda item: (item[0], len(item[1]), item[1], item[2], item[3]))
+    for stratum, _, index, alt, n_alts, expr, own in items:
+        name = f"r{index}" if n_alts == 1 else f"r{index}_{alt}"
+        chunk = _chunk_for(strata[stratum], expr, own)
+        chunk.rules[name] = expr
+        chunk.owners[name] = index
+        chunk.facts |= own
     for names in stratum_facts:
         if len(names) > MAX_KEYS:
             raise CompileError(f"a stratum reads {len(names)} facts; the engine takes {MAX_KEYS}")
     return Layout(keys, strata, stratum_facts)
+
+
+def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -> Chunk:
+    """The chunk whose facts grow least by ``own`` (within the engine's limits, and
+    FACTS_PER_CHUNK unless it grows not at all), or a new one."""
+    best: Chunk | None = None
+    best_growth = 0
+    for chunk in chunks:
+        if len(chunk.rules) >= RULES_PER_CHUNK:
+            continue
+        grown = len(chunk.facts | own)
+        growth = grown - len(chunk.facts)
+        if growth and grown > max(FACTS_PER_CHUNK, len(own)):
+            continue
+        if best is not None and growth >= best_growth:
+            continue
+        if stack_bound([*chunk.rules.values(), expr, {CATCH_ALL: 1}]) <= STACK_BUDGET:
+            best, best_growth = chunk, growth
+    if best is None:
+        best = Chunk()
+        chunks.append(best)
+    return best
