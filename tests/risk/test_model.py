@@ -459,3 +459,66 @@ def test_a_model_with_a_column_the_library_does_not_compute_is_refused(
         model.estimator.triage_meta_ = model.meta
     with pytest.raises(ModelError, match="not this library's"):
         m.loads(data)
+
+
+class TestPinnedParameters:
+    """The packaged model is decided with from hash-pinned parameters, without
+    scikit-learn; they are exactly the skops file's."""
+
+    def test_the_pinned_parameters_are_the_packaged_models(self) -> None:
+        skops_model = m.load(m.DEMO_MODEL)
+        assert m.params_of(skops_model) == m.read_params(m.DEMO_PARAMS, m.DEMO_PARAMS_SHA256)
+        pinned = m.demo_model()
+        assert pinned.sha256 == skops_model.sha256  # decisions name the same model
+        for report in cohort.generate(3000, seed=81).reports:
+            valid = triage.validate_report(report)
+            assert pinned.predict(valid) == skops_model.predict(valid)
+
+    def test_deciding_imports_no_scikit_learn(self) -> None:
+        import subprocess
+        import sys
+
+        code = (
+            "import sys, triage\n"
+            "from triage.risk import cohort\n"
+            "d = triage.Triage().assess(cohort.generate(1, seed=3).reports[0])\n"
+            "assert d.model is not None\n"
+            "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+        )
+        assert out.stdout.strip() == "[]"
+
+    def test_the_estimator_is_still_there_when_asked_for(self) -> None:
+        pinned = m.demo_model()
+        reps = [triage.validate_report(r) for r in cohort.generate(50, seed=82).reports]
+        direct = [pinned.predict(r).probability for r in reps]
+        assert np.allclose(pinned.predict_proba(reps), direct, atol=1e-12, rtol=0)
+        assert pinned.to_bytes() == m.DEMO_MODEL.read_bytes()
+
+    @pytest.mark.parametrize(
+        ("change", "sound"),
+        [
+            (lambda p: p.update(intercept=p["intercept"] + 1.0), True),
+            (lambda p: p["coef"].__setitem__(0, -abs(p["coef"][0]) - 1.0), False),
+            (lambda p: p.update(format="other"), False),
+            (lambda p: p["coef"].pop(), False),
+        ],
+        ids=["intercept", "monotone-sign", "format", "width"],
+    )
+    def test_other_parameters_are_refused(self, tmp_path: Path, change: Any, sound: bool) -> None:
+        import hashlib
+
+        params = json.loads(m.DEMO_PARAMS.read_bytes())
+        change(params)
+        path = tmp_path / "p.json"
+        path.write_text(json.dumps(params))
+        with pytest.raises(ModelError, match="sha256"):
+            m.read_params(path, m.DEMO_PARAMS_SHA256)  # not the pinned bytes
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if sound:
+            assert m.read_params(path, digest)["intercept"] == params["intercept"]
+        else:
+            with pytest.raises(ModelError):  # pinned, and checked all the same
+                m.read_params(path, digest)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 import math
 from pathlib import Path
@@ -321,9 +323,16 @@ def model_card(model_file: str, fmt: str) -> None:
         click.echo(json.dumps(card_data(fitted), ensure_ascii=False, indent=2))
 
 
+_PINNED_IN = "triage/risk/model/_model.py"
+
+
 @model.command("build-demo")
 @guarded
 def model_build_demo() -> None:
     """Rebuild the packaged demonstration model from its seed (what `make model` runs)."""
     built = models.build_demo()
     click.echo(f"{models.DEMO_MODEL}: {built.kind} model, sha256 {built.sha256}")
+    if built.kind == "logistic":
+        pinned = hashlib.sha256(models.DEMO_PARAMS.read_bytes()).hexdigest()
+        if pinned != models.DEMO_PARAMS_SHA256:
+            click.echo(f"pin its parameters: DEMO_PARAMS_SHA256 = {pinned!r} in {_PINNED_IN}")

@@ -55,6 +55,7 @@ __all__ = [
     "demo_model",
     "evaluate",
     "load",
+    "read_params",
     "save",
     "train",
 ]
@@ -62,6 +63,9 @@ __all__ = [
 FORMAT = "triage-risk-model/1"
 MAX_BYTES = 64 << 20
 DEMO_MODEL = Path(__file__).parent / "demo" / "model.skops"
+DEMO_PARAMS = DEMO_MODEL.with_suffix(".params.json")
+# The packaged parameters' sha256: any other bytes are refused (`make model` says the new one).
+DEMO_PARAMS_SHA256 = "07ae4a105e4a98face229e94dcc72008941bf616ea8213503e06fca204340f3e"
 BANDS = ("low", "moderate", "high", "very_high")
 # Saved models name these classes by module path, so _estimators stays at triage.risk.
 _ALLOWED = frozenset(
@@ -106,20 +110,53 @@ class RiskModel:
     """A fitted, checked model, ready to score reports. Build with `train` or `load`."""
 
     def __init__(self, estimator: Any, data: bytes, path: str | None = None) -> None:
-        self.estimator = estimator
-        self.meta: dict[str, Any] = estimator.triage_meta_
-        self.features: FeatureSet = feature_set(bool(self.meta["protected"]), self.meta["features"])
-        low, mid, high = (float(b) for b in self.meta["bands"])
-        self.bands = (low, mid, high)
-        self._data = data
-        self.sha256 = hashlib.sha256(data).hexdigest()
-        self.path = path
         from ._scorer import scorer_for  # deferred: scikit-learn loads only when a model is used
 
+        self._setup(estimator.triage_meta_, hashlib.sha256(data).hexdigest(), path)
+        self._estimator = estimator
+        self._data: bytes | None = data
+        self._scorer: Any = scorer_for(estimator, self._factors())
+
+    def _setup(self, meta: dict[str, Any], sha256: str, path: str | None) -> None:
+        self.meta: dict[str, Any] = meta
+        self.features: FeatureSet = feature_set(bool(meta["protected"]), meta["features"])
+        low, mid, high = (float(b) for b in meta["bands"])
+        self.bands = (low, mid, high)
+        self.sha256 = sha256
+        self.path = path
         self._factor_names = tuple(dict.fromkeys(self.features.factor))
+
+    def _factors(self) -> np.ndarray:
         number = {name: i for i, name in enumerate(self._factor_names)}
-        factors = np.array([number[f] for f in self.features.factor], dtype=np.intp)
-        self._scorer = scorer_for(estimator, factors)
+        return np.array([number[f] for f in self.features.factor], dtype=np.intp)
+
+    @classmethod
+    def _from_params(cls, params: dict[str, Any], skops_file: Path) -> RiskModel:
+        """A logistic model from its pinned parameters (`_params`), scored without
+        scikit-learn; the skops file it was taken from is read only if the estimator
+        itself is asked for (evaluation, saving)."""
+        from ._scorer import LinearScorer
+
+        model = cls.__new__(cls)
+        model._setup(params["meta"], params["source_sha256"], str(skops_file))
+        model._estimator = None
+        model._data = None
+        model._skops_file = skops_file
+        model._scorer = LinearScorer(
+            np.asarray(params["coef"], dtype=float),
+            params["intercept"],
+            params["a"],
+            params["b"],
+            model._factors(),
+        )
+        return model
+
+    @property
+    def estimator(self) -> Any:
+        """The fitted scikit-learn estimator (read from its file on first use)."""
+        if self._estimator is None:
+            self._estimator = load(self._skops_file, sha256=self.sha256)._estimator
+        return self._estimator
 
     def __repr__(self) -> str:
         kind = self.meta["kind"]
@@ -135,6 +172,8 @@ class RiskModel:
         return str(self.meta["kind"])
 
     def to_bytes(self) -> bytes:
+        if self._data is None:
+            self._data = load(self._skops_file, sha256=self.sha256).to_bytes()
         return self._data
 
     def band(self, probability: float) -> str:
@@ -680,12 +719,15 @@ _DEMO_LOCK = threading.Lock()
 
 
 def demo_model() -> RiskModel:
-    """The packaged demonstration model (synthetic training data; not for real decisions)."""
+    """The packaged demonstration model (synthetic training data; not for real decisions),
+    from its hash-pinned parameters: no scikit-learn is imported to decide with it."""
     global _DEMO
     if _DEMO is None:
         with _DEMO_LOCK:
             if _DEMO is None:
-                _DEMO = load(DEMO_MODEL)
+                _DEMO = RiskModel._from_params(
+                    read_params(DEMO_PARAMS, DEMO_PARAMS_SHA256), DEMO_MODEL
+                )
     return _DEMO
 
 
@@ -701,4 +743,65 @@ def build_demo(path: str | Path = DEMO_MODEL, n: int = 20_000, seed: int = 2026)
     )
     save(model, path)
     write_card(model, path)
+    if model.kind == "logistic":
+        write_params(model, Path(path).with_suffix(".params.json"))
     return model
+
+
+# -- pinned parameters --------------------------------------------------------------------
+
+PARAMS_FORMAT = "triage-risk-params/1"
+
+
+def params_of(model: RiskModel) -> dict[str, Any]:
+    """A logistic model's fitted parameters as plain data (floats written exactly)."""
+    inner = model.estimator.estimator_
+    if model.kind != "logistic":
+        raise UsageError("only a logistic model has parameters that can be pinned")
+    return {
+        "format": PARAMS_FORMAT,
+        "source_sha256": model.sha256,
+        "meta": model.meta,
+        "coef": [float(w) for w in inner.coef_[0]],
+        "intercept": float(inner.intercept_[0]),
+        "a": float(model.estimator.a_),
+        "b": float(model.estimator.b_),
+    }
+
+
+def write_params(model: RiskModel, path: Path) -> str:
+    """Write the parameters file next to the model; returns its sha256."""
+    data = (json.dumps(params_of(model), indent=1, sort_keys=True) + "\n").encode()
+    write_output(path, data)
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_params(path: Path, sha256: str) -> dict[str, Any]:
+    """The pinned parameters, checked, or `ModelError`."""
+    where = str(path)
+    data = read_limited(path, MAX_BYTES, ModelError)
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != sha256:
+        raise ModelError(f"{where}: sha256 {digest} is not the pinned {sha256}")
+    try:
+        params = json.loads(data)
+    except ValueError:
+        raise ModelError(f"{where}: not JSON") from None
+    meta = params.get("meta") if isinstance(params, dict) else None
+    if not isinstance(meta, dict) or params.get("format") != PARAMS_FORMAT:
+        raise ModelError(f"{where}: not a {PARAMS_FORMAT} file")
+    if meta.get("format") != FORMAT or meta.get("feature_version") != FEATURE_VERSION:
+        raise ModelError(f"{where}: made for another feature version")
+    fs = feature_set(bool(meta.get("protected")), meta.get("features") or [])
+    coef = params.get("coef")
+    numbers = [params.get(k) for k in ("intercept", "a", "b")]
+    if (
+        not isinstance(coef, list)
+        or len(coef) != fs.width
+        or not all(isinstance(w, float) and math.isfinite(w) for w in [*coef, *numbers])
+        or not 0 < params["a"] < 1e6
+    ):
+        raise ModelError(f"{where}: its parameters do not match the features")
+    if any(w < 0 for w, m in zip(coef, fs.monotone, strict=True) if m > 0):
+        raise ModelError(f"{where}: it does not keep the monotone constraints")
+    return params  # type: ignore[no-any-return]

@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from .._estimators import MonotoneLogisticRegression, PlattCalibrated
 
 __all__ = ["LinearScorer", "TreeScorer", "scorer_for"]
 
@@ -182,9 +181,11 @@ def _node_means(nodes: np.ndarray) -> np.ndarray:
     return mean
 
 
-def scorer_for(model: PlattCalibrated, factors: np.ndarray) -> LinearScorer | TreeScorer:
-    """The direct scorer of a fitted, calibrated model; ``factors`` numbers each column's
-    report item, for explanations."""
+def scorer_for(model: Any, factors: np.ndarray) -> LinearScorer | TreeScorer:
+    """The direct scorer of a fitted, calibrated model (`PlattCalibrated`); ``factors``
+    numbers each column's report item, for explanations."""
+    from .._estimators import MonotoneLogisticRegression  # deferred: imports scikit-learn
+
     inner = model.estimator_
     if isinstance(inner, MonotoneLogisticRegression):
         return LinearScorer(inner.coef_[0], float(inner.intercept_[0]), model.a_, model.b_, factors)
