@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-
 __all__ = ["LinearScorer", "TreeScorer", "scorer_for"]
 
 
