@@ -208,6 +208,54 @@ class TestCommand:
         assert outputs[0] == outputs[1]
         assert (tmp_path / "err1.jsonl").read_text() == (tmp_path / "err2.jsonl").read_text()
 
+    @pytest.mark.parametrize(
+        ("verify", "said"),
+        [
+            ("1%", "1% of decisions (by report id) checked by durable-rules"),
+            ("load", "rules checked by durable-rules at start only"),
+            ("always", "every decision checked by durable-rules"),
+        ],
+    )
+    def test_verification_is_chosen_and_stated(
+        self, tmp_path: Path, verify: str, said: str
+    ) -> None:
+        """Sampled or load-time checking gives the same decisions; the summary and the
+        decision log's run record say how they were checked."""
+        lines, _ = mixed_lines(200)
+        src = tmp_path / "in.jsonl"
+        src.write_text("\n".join(lines) + "\n", "utf-8")
+        out, log = tmp_path / f"out-{verify}.jsonl", tmp_path / "log.jsonl"
+        result = CliRunner().invoke(
+            cli,
+            ["batch", str(src), "-o", str(out), "--errors", str(tmp_path / "e.jsonl"),
+             "--verify", verify, "--decision-log", str(log)],
+            catch_exceptions=False,
+        )  # fmt: skip
+        assert said in result.output
+        started = json.loads(log.read_text("utf-8").splitlines()[0])
+        assert started["event"] == "run_started" and started["verify"] == verify
+        reference = tmp_path / "reference.jsonl"
+        CliRunner().invoke(
+            cli,
+            ["batch", str(src), "-o", str(reference), "--errors", str(tmp_path / "e2.jsonl")],
+            catch_exceptions=False,
+        )  # fmt: skip
+
+        def strip(path: Path) -> list[Any]:
+            return [
+                {k: v for k, v in json.loads(x).items() if k != "decided_at"}
+                for x in path.read_text("utf-8").splitlines()
+            ]
+
+        assert strip(out) == strip(reference)
+
+    def test_a_bad_verify_setting_is_a_usage_error(self, tmp_path: Path) -> None:
+        src = tmp_path / "in.jsonl"
+        src.write_text("", "utf-8")
+        result = CliRunner().invoke(cli, ["batch", str(src), "--verify", "sometimes"])
+        assert result.exit_code == 2
+        assert "verify must be" in result.output
+
     def test_interrupted_run_leaves_no_output(self, tmp_path: Path) -> None:
         """A run stopped part way leaves neither a half-written output nor its temp file."""
         src = tmp_path / "in.jsonl"

@@ -16,7 +16,9 @@ their parent (`worker_signals`), so no worker outlives an interrupted run.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -60,6 +62,19 @@ def _start_worker(initializer: Callable[..., Any] | None, *initargs: Any) -> Non
     worker_signals()
     if initializer is not None:
         initializer(*initargs)
+    # What the worker built stays for its life: keep the collector from walking it.
+    gc.collect()
+    gc.freeze()
+
+
+def _context() -> Any:
+    """Fork where it is safe: a process running no other thread (the command line) forks
+    its workers, which start with every module imported and die with it. Where other
+    threads run (a caller's), forking could copy a lock one of them holds, so workers
+    are spawned and import what they need."""
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")
 
 
 def ordered_map(
@@ -71,7 +86,7 @@ def ordered_map(
     initargs: tuple[Any, ...] = (),
     window: int | None = None,
 ) -> Generator[R, None, None]:
-    """``map(fn, items)`` over ``jobs`` spawned processes, results in input order.
+    """``map(fn, items)`` over ``jobs`` worker processes, results in input order.
 
     ``fn`` and ``initializer`` must be importable module-level functions. A `PAUSE`
     among the items yields every pending result before the next item is read.
@@ -79,7 +94,7 @@ def ordered_map(
     interrupt): chunks not started are cancelled and running ones are let finish.
     """
     window = window or 2 * jobs
-    context = multiprocessing.get_context("spawn")
+    context = _context()
     pool = ProcessPoolExecutor(
         jobs, mp_context=context, initializer=_start_worker, initargs=(initializer, *initargs)
     )

@@ -53,6 +53,13 @@ from ._common import (
     help="Append an audit record per decision to this file.",
 )
 @click.option(
+    "--verify",
+    default="always",
+    show_default=True,
+    help="How durable-rules checks the rules compiled to Python: always, a share of "
+    "reports (e.g. 1%, chosen by report id), or load (at start only). The summary says which.",
+)
+@click.option(
     "--cases",
     is_flag=True,
     help="Replay the archive case by case: each report with a case_id is decided with "
@@ -68,6 +75,7 @@ def batch(
     model_path: str,
     on_error: str,
     decision_log: str | None,
+    verify: str,
     cases: bool,
 ) -> None:
     """Triage every report in a JSON Lines file (or - for standard input), in order.
@@ -88,6 +96,7 @@ def batch(
         on_error=on_error,
         decision_log=decision_log,
         cases=cases,
+        verify=verify,
     )
     _err(summary.text())
     if summary.rejected:

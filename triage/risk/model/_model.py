@@ -115,6 +115,7 @@ class RiskModel:
         self._setup(estimator.triage_meta_, hashlib.sha256(data).hexdigest(), path)
         self._estimator = estimator
         self._data: bytes | None = data
+        self._skops_file: Path | None = None
         self._scorer: Any = scorer_for(estimator, self._factors())
 
     def _setup(self, meta: dict[str, Any], sha256: str, path: str | None) -> None:
@@ -155,6 +156,7 @@ class RiskModel:
     def estimator(self) -> Any:
         """The fitted scikit-learn estimator (read from its file on first use)."""
         if self._estimator is None:
+            assert self._skops_file is not None  # a model has its estimator or its file
             self._estimator = load(self._skops_file, sha256=self.sha256)._estimator
         return self._estimator
 
@@ -173,6 +175,7 @@ class RiskModel:
 
     def to_bytes(self) -> bytes:
         if self._data is None:
+            assert self._skops_file is not None
             self._data = load(self._skops_file, sha256=self.sha256).to_bytes()
         return self._data
 
