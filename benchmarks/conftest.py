@@ -17,6 +17,8 @@ REPORTS = cohort.generate(2000, seed=99).reports
 
 def percentiles(benchmark: Any) -> None:
     """Add p50 and p99 (in microseconds) of every measured round to the benchmark's record."""
+    if benchmark.stats is None:  # run with --benchmark-disable: nothing was timed
+        return
     data = sorted(benchmark.stats.stats.data)
     if data:
         benchmark.extra_info["p50_us"] = round(data[len(data) // 2] * 1e6, 1)

@@ -10,7 +10,15 @@ import sys
 from typing import Any
 
 TARGETS = {
-    "test_assess": ("assess, one report (p50 / p99)", "p50 ≤ 150 µs, p99 ≤ 1 ms"),
+    "test_assess[durable-only]": ("assess, durable-rules only (p50 / p99)", "baseline"),
+    "test_assess[verify-always]": (
+        "assess, generated rules, verify=always (p50 / p99)",
+        "≤ 350 µs, p99 ≤ 1 ms; ≥ 2× faster than before",
+    ),
+    "test_assess[verify-load]": (
+        "assess, generated rules, verify=load (p50 / p99)",
+        "≤ 150 µs, p99 ≤ 1 ms; ≥ 4× baseline",
+    ),
     "test_assess_to_json": ("assess + JSON, one report (p50 / p99)", ""),
     "test_assess_with_a_history_of_20": (
         "assess with a case history of 20 reports (p50 / p99)",
@@ -22,16 +30,26 @@ TARGETS = {
     "test_stage_rules_both_worlds": ("stage: rules, both worlds", ""),
     "test_stage_routing": ("stage: routing plan", ""),
     "test_stage_trace_and_gaps": ("stage: trace + information gaps", ""),
-    "test_library": ("rules, one world: library (matches remembered)", "≥ 2× faster than naive"),
+    "test_library": (
+        "rules, one world: durable-rules, matches remembered (unseen reports)",
+        "≥ 2× faster than naive",
+    ),
+    "test_generated_python": ("rules, one world: generated Python (unseen reports)", ""),
+    "test_generated_python_checked": (
+        "rules, one world: generated Python checked by durable-rules (unseen)",
+        "",
+    ),
     "test_library_engine_every_time": (
         "rules, one world: library, engine every time",
         "≥ 2× faster than naive",
     ),
     "test_baseline_naive_host": ("rules, one world: naive durable Host", "baseline"),
     "test_floor_c_calls_only": ("rules, one world: C calls only", "floor"),
-    "test_batch[1]": ("batch, 1 process", ""),
-    "test_batch[2]": ("batch, 2 processes", "≥ 8,000 reports/s"),
-    "test_cold_start[with-model]": ("cold start with model", "≤ 1 s"),
+    "test_batch[1-always]": ("batch, 1 process, every decision checked", ""),
+    "test_batch[2-always]": ("batch, 2 processes, every decision checked", "≥ 1.8× 1 process"),
+    "test_batch[1-1%]": ("batch, 1 process, 1% checked", ""),
+    "test_batch[2-1%]": ("batch, 2 processes, 1% checked", "≥ 8,000 reports/s"),
+    "test_cold_start[with-model]": ("cold start with model", "≤ 1.2× without"),
     "test_cold_start[without-model]": ("cold start without model", ""),
     "test_memory_and_threads": ("1,000,000 evaluations", "≤ 5 MB growth"),
     "test_direct_logistic": ("model, direct: logistic", ""),

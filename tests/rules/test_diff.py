@@ -215,8 +215,9 @@ class TestCommand:
             str(ALL),
         )
         assert out.exit_code == 0, out.output
-        data = json.loads(out.output)
+        data = json.loads(out.stdout)
         assert data == json.loads(dumps(result))
+        assert "1% of decisions (by report id) checked by durable-rules" in out.stderr
         assert data["new"]["id"] == "cn-gd-sz-baoan-candidate"
         (row,) = [f for f in data["flags"] if f["flag"] == "repeat_victimisation"]
         assert row["gained"] == result.flags_gained["repeat_victimisation"]

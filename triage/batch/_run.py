@@ -36,6 +36,7 @@ from .._version import __version__
 from ..case import CaseReplay
 from ..decision import Rejected
 from ..explanation._tables import progress_bar
+from ..rules._evaluate import describe_verify
 
 __all__ = ["Summary", "run_batch"]
 
@@ -59,20 +60,8 @@ class Summary:
             f"for manual review), {self.rejected} rejected, {self.blank} blank, "
             f"{self.duplicates} repeated report ids; "
             f"decisions: {self.output}; rejections: {self.errors}; run {self.run}; "
-            f"{verified(self.verify)}"
+            f"{describe_verify(self.verify)}"
         )
-
-
-def verified(verify: str) -> str:
-    """How the decisions were checked, in words (for summaries)."""
-    return _VERIFIED.get(verify) or f"{verify} of decisions (by report id) checked by durable-rules"
-
-
-_VERIFIED = {
-    "always": "every decision checked by durable-rules",
-    "load": "rules checked by durable-rules at start only",
-    "durable": "decided by durable-rules alone",
-}
 
 
 def _count_lines(path: Path) -> int | None:

@@ -21,6 +21,7 @@ from ..policytest._diff import diff_policies, dumps, iter_reports
 from ..policytest._fixtures import coverage as uncovered
 from ..policytest._fixtures import run_fixtures
 from ..rules import FACTS, load_policy
+from ..rules._evaluate import describe_verify
 from ._common import (
     EXIT_INVALID,
     FORMAT_OPTION,
@@ -188,6 +189,13 @@ def rules_test(
     help="Decide each report with its case's earlier ones, each policy replaying the cases "
     "with its own decisions (input in time order; one process).",
 )
+@click.option(
+    "--verify",
+    default="1%",
+    show_default=True,
+    help="How durable-rules checks both policies' compiled rules: always, a share of "
+    "reports (chosen by report id), or load. Standard error says which.",
+)
 @guarded
 def rules_diff(
     old: str,
@@ -200,6 +208,7 @@ def rules_diff(
     output: str | None,
     errors_path: str | None,
     by_case: bool,
+    verify: str,
 ) -> None:
     """Compare two policies on the same reports: what moves, with example report ids.
 
@@ -236,6 +245,7 @@ def rules_diff(
             progress=progress,
             rejected=rejected,
             by_case=by_case,
+            verify=verify,
         )
     if as_json or "--output" in targets:
         text = dumps(result) + "\n" if as_json else diff_text(result, lang)
@@ -245,6 +255,7 @@ def rules_diff(
             click.echo(text, nl=False)
     else:
         print_diff(result, lang)
+    _err(f"{result.reports} reports compared; {describe_verify(verify)}")
     if result.invalid:
         _err(f"{result.invalid} invalid reports; see {errors_path or 'above'} for each reason")
         sys.exit(1)

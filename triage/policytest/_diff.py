@@ -245,9 +245,11 @@ def iter_reports(path: str | Path) -> Iterator[Item]:
 _WORKER: dict[str, Any] = {}
 
 
-def _init(old: bytes | None, new: bytes | None, by_case: bool = False) -> None:
-    _WORKER["old"] = Triage(old)
-    _WORKER["new"] = Triage(new)
+def _init(
+    old: bytes | None, new: bytes | None, by_case: bool = False, verify: str = "always"
+) -> None:
+    _WORKER["old"] = Triage(old, verify=verify)
+    _WORKER["new"] = Triage(new, verify=verify)
     # Case by case, each policy replays the cases with the decisions it gave: a case's
     # history under the candidate is the candidate's own.
     _WORKER["cases"] = (CaseReplay(_WORKER["old"]), CaseReplay(_WORKER["new"])) if by_case else None
@@ -328,6 +330,7 @@ def diff_policies(
     progress: Callable[[int], None] | None = None,
     rejected: Callable[[Rejected], None] | None = None,
     by_case: bool = False,
+    verify: str = "always",
 ) -> DiffResult:
     """Decide every report under both policies and count what moved.
 
@@ -336,12 +339,14 @@ def diff_policies(
     ``rejected`` with each invalid report's record (its reason), in input order.
     ``by_case``: each report is decided with its case's earlier ones (in input order,
     which must be time order), as `triage batch --cases` does; in one process.
+    ``verify``: how durable-rules checks both policies' compiled rules (`Triage`); a
+    disagreement stops the comparison with `EngineError`.
     """
     old_bytes, new_bytes = _policy_bytes(old), _policy_bytes(new)
     if by_case and (jobs or 1) > 1:
         raise UsageError("--by-case replays each case in order, in one process: use --jobs 1")
     # Validate both before starting workers, so a bad file fails once, here.
-    _init(old_bytes, new_bytes, by_case)
+    _init(old_bytes, new_bytes, by_case, verify)
     jobs = 1 if by_case else jobs or os.cpu_count() or 1
     total = DiffResult(limit=examples)
     for name in ("old", "new"):
@@ -358,7 +363,7 @@ def diff_policies(
             ((batch, examples) for batch in chunked(reports, CHUNK)),
             jobs=jobs,
             initializer=_init,
-            initargs=(old_bytes, new_bytes),
+            initargs=(old_bytes, new_bytes, False, verify),
         )
     with contextlib.closing(parts):
         for part in parts:

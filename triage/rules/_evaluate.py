@@ -35,7 +35,7 @@ from ._native import literals, sample_facts
 from ._policy import Policy
 from .engine import CATCH_ALL, PRESENT, FactEncoder
 
-__all__ = ["Evaluator", "Judgement", "World", "combine_level"]
+__all__ = ["Evaluator", "Judgement", "World", "combine_level", "describe_verify"]
 
 _LEVEL_RANK = {c: i for i, c in enumerate(LEVELS.codes)}
 _PRIORITY_RANK = {c: i for i, c in enumerate(PRIORITIES.codes)}
@@ -136,6 +136,15 @@ def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | Non
 
 LOAD_CHECK_FACTS = 4000  # generated facts both engines decide when a policy is loaded
 LOAD_CHECK_SECONDS = 1.0  # and the most time that check may take
+
+
+def describe_verify(verify: str) -> str:
+    """How decisions were checked, in words (for summaries): `Triage.verify`'s value."""
+    return {
+        "always": "every decision checked by durable-rules",
+        "load": "rules checked by durable-rules at start only",
+        "durable": "decided by durable-rules alone",
+    }.get(verify) or f"{verify} of decisions (by report id) checked by durable-rules"
 
 
 def _verify_mode(verify: str, engine: str) -> tuple[bool, float]:
