@@ -18,34 +18,44 @@ __all__ = ["trusted"]
 
 M = TypeVar("M", bound=BaseModel)
 _REQUIRED: Any = object()
-_FIELDS: dict[type, tuple[tuple[str, Any, Any], ...]] = {}
+# per model class: (every field with its default, in order; fields with a default
+# factory; required fields)
+_SPECS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]] = {}
 _set = object.__setattr__
 
 
-def _fields_of(cls: type[BaseModel]) -> tuple[tuple[str, Any, Any], ...]:
-    """(name, default or _REQUIRED, default factory or None) of each field, in order."""
-    return tuple(
-        (name, _REQUIRED if info.is_required() else info.default, info.default_factory)
-        for name, info in cls.model_fields.items()
+def _spec_of(
+    cls: type[BaseModel],
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]:
+    fields = cls.model_fields
+    template = {
+        name: _REQUIRED if info.is_required() or info.default_factory else info.default
+        for name, info in fields.items()
+    }
+    factories = tuple(
+        (name, info.default_factory) for name, info in fields.items() if info.default_factory
     )
+    required = frozenset(name for name, info in fields.items() if info.is_required())
+    return template, factories, required
 
 
 def trusted(cls: type[M], values: dict[str, Any]) -> M:
     """An instance of ``cls`` holding ``values`` as they are; fields left out take their
-    defaults. The fields keep their declared order, which is the order JSON is written in."""
-    spec = _FIELDS.get(cls)
+    defaults. The fields keep their declared order, which is the order JSON is written in
+    (updating a dict keeps each key where it was)."""
+    spec = _SPECS.get(cls)
     if spec is None:
-        spec = _FIELDS[cls] = _fields_of(cls)
-    fields = {}
-    for name, default, factory in spec:
-        if name in values:
-            fields[name] = values[name]
-        elif factory is not None:
+        spec = _SPECS[cls] = _spec_of(cls)
+    template, factories, required = spec
+    if not required <= values.keys():
+        raise TypeError(f"{cls.__name__} needs {sorted(required - values.keys())}")
+    fields = template.copy()
+    fields.update(values)
+    for name, factory in factories:
+        if name not in values:
             fields[name] = factory()
-        elif default is not _REQUIRED:
-            fields[name] = default
-        else:
-            raise TypeError(f"{cls.__name__}.{name} is required")
+    if len(fields) != len(template):
+        raise TypeError(f"{cls.__name__} has no field {sorted(fields.keys() - template.keys())}")
     obj = cls.__new__(cls)
     _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_fields_set__", set(values))

@@ -134,8 +134,8 @@ def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | Non
     derived["flags"] = world.flags
 
 
-LOAD_CHECK_FACTS = 4000  # generated facts both engines decide when a policy is loaded
-LOAD_CHECK_SECONDS = 1.0  # and the most time that check may take
+LOAD_CHECK_FACTS = 3000  # generated facts both engines decide when a policy is loaded
+LOAD_CHECK_SECONDS = 0.5  # and the most time that check may take
 
 
 def describe_verify(verify: str) -> str:
@@ -675,7 +675,14 @@ class Evaluator:
         for name, flips in candidates:
             alone = memo.get(flips)
             if alone is None:
-                alone = memo[flips] = pred({**values, **dict(flips)}) != fired_now
+                before = [(fact, values.get(fact, values)) for fact, _ in flips]
+                values.update(flips)  # answered yes, for this question only
+                alone = memo[flips] = pred(values) != fired_now
+                for fact, value in before:
+                    if value is values:
+                        del values[fact]
+                    else:
+                        values[fact] = value
             entry = found.get(name)
             if entry is None:
                 entry = found[name] = _Found()
