@@ -37,23 +37,40 @@ def forget_matches() -> None:
         table.clear()
 
 
-@pytest.mark.parametrize("mode", list(MODES))
 @pytest.mark.benchmark(group="assess: one report")
-def test_assess(benchmark: Any, mode: str) -> None:
+def test_assess(benchmark: Any) -> None:
     """durable-rules alone (the baseline), and the generated rules checked by it on every
-    decision or at load, each on 8,000 reports it has not seen."""
-    options, seed = MODES[mode]
-    t = triage.Triage(**options)  # type: ignore[arg-type]
-    for r in cohort.generate(200, seed=seed + 1).reports:
-        t.assess(r)  # the model and engine loaded, outside the timings
-    fresh = cohort.generate(8_200, seed=seed).reports
+    decision or at load, each on 6,000 reports it has not seen, interleaved in blocks of
+    50 so that each meets the same machine. The collector's long-lived objects are frozen
+    after warm-up, as a running service does. The benchmark's own timing is of the
+    generated rules checked at load; each mode's p50 and p99 are in extra_info."""
+    import gc
+    import time
+
+    pipelines, fresh = {}, {}
+    for mode, (options, seed) in MODES.items():
+        t = pipelines[mode] = triage.Triage(**options)  # type: ignore[arg-type]
+        for r in cohort.generate(300, seed=seed + 1).reports:
+            t.assess(r)  # the model and engine loaded, outside the timings
+        fresh[mode] = cohort.generate(6_000, seed=seed).reports
     forget_matches()
-    benchmark.pedantic(
-        cycle(lambda i: t.assess(fresh[i]), len(fresh)),
-        rounds=8_000,
-        warmup_rounds=200,
-    )
-    percentiles(benchmark)
+    gc.collect()
+    gc.freeze()
+    times: dict[str, list[float]] = {mode: [] for mode in MODES}
+    for block in range(0, 6_000, 50):
+        for mode, t in pipelines.items():
+            for r in fresh[mode][block : block + 50]:
+                start = time.perf_counter()
+                t.assess(r)
+                times[mode].append(time.perf_counter() - start)
+    gc.unfreeze()
+    for mode, data in times.items():
+        data.sort()
+        benchmark.extra_info[f"{mode}_p50_us"] = round(data[len(data) // 2] * 1e6, 1)
+        benchmark.extra_info[f"{mode}_p99_us"] = round(data[int(len(data) * 0.99)] * 1e6, 1)
+    load = pipelines["verify-load"]
+    more = cohort.generate(2_000, seed=500).reports
+    benchmark.pedantic(cycle(lambda i: load.assess(more[i]), len(more)), rounds=2_000)
 
 
 @pytest.mark.benchmark(group="assess: one report")

@@ -150,18 +150,31 @@ def test_baseline_naive_host(
 
 @pytest.mark.benchmark(group="rules stage: one world, one report")
 def test_floor_c_calls_only(
-    benchmark: Any, default_triage: triage.Triage, contexts: list[Any]
+    benchmark: Any,
+    default_triage: triage.Triage,
+    contexts: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    recorder = _Recorder(default_triage.policy)
-    per_report = []
-    for ctx, judgement, level_max in contexts:
-        recorder.facts = []
-        recorder.run(ctx, judgement, level_max=level_max, record=False)
-        per_report.append(recorder.facts)
+    """The engine calls the library makes when it asks every ruleset (no remembered
+    matches), replayed on facts encoded beforehand."""
+    monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)
+    ev = Evaluator(default_triage.policy, engine="durable")
     engine = default_triage.policy.engine()
+    real = engine.fire_ruleset
+    per_report: list[list[tuple[int, int, str]]] = []
+
+    def recording(stratum: int, k: int, fact: str) -> Any:
+        per_report[-1].append((stratum, k, fact))
+        return real(stratum, k, fact)
+
+    monkeypatch.setattr(engine, "fire_ruleset", recording)
+    for ctx, judgement, level_max in contexts:
+        per_report.append([])
+        ev.run(ctx, judgement, level_max=level_max, record=False)
+    monkeypatch.setattr(engine, "fire_ruleset", real)
 
     def replay(i: int) -> None:
-        for stratum, fact in per_report[i]:
-            engine.fire(stratum, fact)
+        for stratum, k, fact in per_report[i]:
+            real(stratum, k, fact)
 
     benchmark(cycle(replay, N))
