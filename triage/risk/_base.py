@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar
 
 from .._errors import Problem, UsageError
 from .._lang import DEFAULT_LANG, pick
@@ -14,6 +14,8 @@ from .._suggest import suggest
 from .._trusted import trusted
 from ..vocab import INDICATORS
 from ._results import InstrumentResult, ProvenanceStatus
+
+R = TypeVar("R", bound=InstrumentResult)
 
 __all__ = ["Instrument", "Item", "Tri", "WeightedInstrument", "normalise_answer"]
 
@@ -234,6 +236,40 @@ class Instrument:
         yes, no = set(result.yes), set(result.no)
         return tuple("yes" if n in yes else "no" if n in no else "unknown" for n in self._numbers)
 
+    def _result(
+        self,
+        result_type: type[R],
+        item_answers: tuple[Tri, ...],
+        version: str,
+        applies: bool,
+        score: int,
+        score_max: int,
+        level: str,
+        level_max: str,
+        could: tuple[str, ...],
+        **extra: Any,
+    ) -> R:
+        """The result, built from validated answers without validating it again."""
+        yes, no, unknown = self._partition(item_answers)
+        return trusted(
+            result_type,
+            {
+                "version": version,
+                "applies": applies,
+                "score": score,
+                "score_max": score_max,
+                "level": level,
+                "level_max": level_max,
+                "yes": yes,
+                "no": no,
+                "unknown": unknown,
+                "could_change_level": could,
+                "provenance": self.provenance,
+                "caveats": self.caveats,
+                **extra,
+            },
+        )
+
     def _partition(self, item_answers: tuple[Tri, ...]) -> tuple[tuple[str, ...], ...]:
         numbers = self._numbers
         return (
@@ -260,28 +296,13 @@ class WeightedInstrument(Instrument):
         score, score_max, raising = self._sums(item_answers)
         level = self.level_of(score)
         level_max = self.level_of(score_max)
-        yes, no, unknown = self._partition(item_answers)
         could = (
             self._could_change(score, level, raising, item_answers) if level != level_max else ()
         )
-        return trusted(  # built from validated answers: not validated again
-            self.result_type,
-            {
-                "version": self.version,
-                "applies": applies,
-                "score": score,
-                "score_max": score_max,
-                "level": level,
-                "level_max": level_max,
-                "yes": yes,
-                "no": no,
-                "unknown": unknown,
-                "could_change_level": could,
-                "provenance": self.provenance,
-                "caveats": self.caveats,
-                **self._extra(level, level_max),
-            },
-        )
+        return self._result(
+            self.result_type, item_answers, self.version, applies, score, score_max,
+            level, level_max, could, **self._extra(level, level_max),
+        )  # fmt: skip
 
     def _extra(self, level: str, level_max: str) -> dict[str, Any]:
         """Fields an instrument's result adds to the common ones (a hook)."""

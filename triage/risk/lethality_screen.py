@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any, ClassVar, Literal
 
 from .._errors import UsageError
-from .._trusted import trusted
 from ._base import Instrument, Item, Tri, no_options
 from ._results import LethalityScreenResult, ProvenanceStatus
 
@@ -163,24 +162,9 @@ class LethalityScreen(Instrument):
                 alone += [i for i in b_unknown if i not in alone]
             rest = [i for i in b_unknown if i not in alone] if b_yes + len(b_unknown) >= 4 else []
             could = tuple(self.items[i].number for i in sorted(alone) + rest)
-        yes, no, unknown = self._partition(item_answers)
-        return trusted(  # built from validated answers: not validated again
-            LethalityScreenResult,
-            {
-                "version": version,
-                "applies": applies,
-                "score": score,
-                "score_max": score_max,
-                "level": "screened_in" if screened_in else "not_screened_in",
-                "level_max": "screened_in" if screened_in_max else "not_screened_in",
-                "yes": yes,
-                "no": no,
-                "unknown": unknown,
-                "could_change_level": could,
-                "provenance": self.provenance,
-                "caveats": self.caveats,
-                "screened_in": screened_in,
-                "screened_in_max": screened_in_max,
-                "screened_in_by": by,
-            },
-        )
+        return self._result(
+            LethalityScreenResult, item_answers, version, applies, score, score_max,
+            "screened_in" if screened_in else "not_screened_in",
+            "screened_in" if screened_in_max else "not_screened_in",
+            could, screened_in=screened_in, screened_in_max=screened_in_max, screened_in_by=by,
+        )  # fmt: skip
