@@ -13,7 +13,8 @@ from triage import EngineError, UsageError
 from triage.rules import _evaluate, load_policy
 from triage.rules._evaluate import Evaluator
 from triage.rules._facts import FACTS, MISSING
-from triage.rules._native import literals, sample_facts
+from triage.rules._formula import literals
+from triage.rules._native import sample_facts
 from triage.rules._sets import INF
 
 from ..strategies import random_reports

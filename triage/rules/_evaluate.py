@@ -29,9 +29,9 @@ from ..decision import Translated
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
-from ._formula import Or, reasons
+from ._formula import Or, literals, reasons
 from ._ir import RuleDef
-from ._native import literals, sample_facts
+from ._native import sample_facts
 from ._policy import Policy
 from .engine import CATCH_ALL, PRESENT, FactEncoder
 

@@ -8,7 +8,7 @@ the pure-Python predicates.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,7 @@ __all__ = [
     "alternatives",
     "formula",
     "holds",
+    "literals",
     "lowering_model_facts",
     "predicate",
     "reasons",
@@ -135,6 +136,15 @@ def formula(cond: Cond) -> Formula:
     return _simplify(_nnf(cond, False))
 
 
+def literals(f: Formula) -> Iterator[ValueSet]:
+    """Every literal of ``f``, in order."""
+    if isinstance(f, Lit):
+        yield f.vs
+    elif isinstance(f, And | Or):
+        for item in f.items:
+            yield from literals(item)
+
+
 def holds(f: Formula, values: dict[str, Any]) -> bool:
     """Whether ``f`` is true for concrete fact values (for explanations, not decisions)."""
     if isinstance(f, Const):
@@ -191,19 +201,9 @@ def lowering_model_facts(f: Formula) -> list[str]:
     without a model, or for a lower estimate and not a higher one, and so let the model
     lower a decision. Each literal on a model fact must exclude "no model" and be
     upward closed (every higher probability or band also satisfies it)."""
-    out: list[str] = []
-    stack = [f]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, And | Or):
-            stack.extend(node.items)
-        elif (
-            isinstance(node, Lit)
-            and node.vs.fact.startswith("model.")
-            and not _upward_closed(node.vs)
-        ):
-            out.append(node.vs.fact)
-    return sorted(set(out))
+    return sorted(
+        {vs.fact for vs in literals(f) if vs.fact.startswith("model.") and not _upward_closed(vs)}
+    )
 
 
 def _upward_closed(vs: ValueSet) -> bool:

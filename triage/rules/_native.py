@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from ._facts import FACTS, MISSING
-from ._formula import And, Const, Formula, Lit, Or
+from ._formula import And, Const, Formula, Lit, literals
 from ._sets import INF, ValueSet
 
-__all__ = ["Native", "build_getters", "build_native", "literals", "sample_facts"]
+__all__ = ["Native", "build_getters", "build_native", "sample_facts"]
 
 StratumFn = Callable[[dict[str, Any]], list[int]]
 Predicate = Callable[[dict[str, Any]], bool]
@@ -170,14 +170,6 @@ def build_getters(stratum_facts: Sequence[tuple[str, ...]], tag: str) -> list[Va
 
 
 # -- generated facts for checking one engine against the other -----------------------
-
-
-def literals(f: Formula) -> Iterator[ValueSet]:
-    if isinstance(f, Lit):
-        yield f.vs
-    elif isinstance(f, And | Or):
-        for item in f.items:
-            yield from literals(item)
 
 
 def _candidates(name: str, tested: list[ValueSet]) -> list[Any]:

@@ -30,6 +30,7 @@ from .._formula import (
     Lit,
     alternatives,
     formula,
+    literals,
 )
 from .._ir import Cond
 from .._sets import ValueSet
@@ -268,15 +269,7 @@ def _fits(expr: dict[str, Any]) -> bool:
 
 
 def _facts(f: Formula) -> frozenset[str]:
-    out: set[str] = set()
-    stack = [f]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Lit):
-            out.add(node.vs.fact)
-        elif not isinstance(node, Const):
-            stack.extend(node.items)
-    return frozenset(out)
+    return frozenset(vs.fact for vs in literals(f))
 
 
 def compile_alternatives(
