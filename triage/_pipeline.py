@@ -551,7 +551,7 @@ class Triage:
             rules_level=world.rules_level,
             priority=world.priority,
             flags=tuple(sorted(world.flags)),
-            trace=tuple(_trace_entry(entry) for entry in trace),
+            trace=tuple(TraceEntry.trusted(**entry) for entry in trace),
             information_gaps=tuple(Gap.trusted(**gap) for gap in gaps),
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
             model=model_ref,
@@ -708,12 +708,6 @@ def _start_worker(
             engine=engine,
         )
     )
-
-
-def _trace_entry(entry: dict[str, Any]) -> TraceEntry:
-    """A trace entry from the evaluator's record, without validating it again: every
-    part was built from the validated policy and report."""
-    return TraceEntry.trusted(**entry)
 
 
 def _built(**fields: Any) -> Decision:

@@ -147,21 +147,25 @@ def describe_verify(verify: str) -> str:
     }.get(verify) or f"{verify} of decisions (by report id) checked by durable-rules"
 
 
+_BAD_VERIFY = "verify must be 'always', 'load' or a share such as '1%'"
+
+
 def _verify_mode(verify: str, engine: str) -> tuple[bool, float]:
-    """(check every evaluation, share of reports checked) for a ``verify`` setting."""
+    """(check every evaluation, share of reports checked) for a ``verify`` setting;
+    with durable-rules alone there is nothing to check."""
     if not isinstance(verify, str):
-        raise UsageError("verify must be 'always', 'load' or a share such as '1%'")
-    if engine == "durable" or verify == "always":
-        return engine != "durable", 1.0
-    if verify == "load":
+        raise UsageError(_BAD_VERIFY)
+    if engine == "durable" or verify == "load":
         return False, 0.0
+    if verify == "always":
+        return True, 1.0
     share = verify[:-1] if verify.endswith("%") else None
     try:
         rate = float(share) / 100 if share is not None else -1.0
     except ValueError:
         rate = -1.0
     if not 0 < rate < 1 or rate != rate:
-        raise UsageError("verify must be 'always', 'load' or a share such as '1%'")
+        raise UsageError(_BAD_VERIFY)
     return False, rate
 
 
@@ -173,9 +177,6 @@ class Evaluator:
         layout = policy.layout
         if engine not in ("compiled", "durable"):
             raise UsageError("engine must be 'compiled' or 'durable'")
-        self._getters = [
-            tuple((name, FACTS[name]) for name in names) for names in layout.stratum_facts
-        ]
         self._rules: dict[int, RuleDef] = {r.index: r for r in policy.rules}
 
         def keys_of(names: Any) -> tuple[tuple[str, str, str | None], ...]:
@@ -183,7 +184,9 @@ class Evaluator:
                 (n, layout.keys[n], layout.keys.get(PRESENT + n)) for n in sorted(set(names))
             )
 
-        self._stratum_keys = [keys_of(names) for names in layout.stratum_facts]
+        self._stratum_encoders = [
+            FactEncoder(keys_of(names), MISSING) for names in layout.stratum_facts
+        ]
         # Each durable-rules ruleset is given only the facts its own rules read.
         self._chunk_keys = [
             tuple(keys_of(chunk.facts) for chunk in chunks) for chunks in layout.strata
@@ -410,7 +413,7 @@ class Evaluator:
         derived: dict[str, Any] = {}
         ctx = ctx.with_derived(derived)
         engine = self.policy.engine()
-        last = self._last_level_stratum if level_only else len(self._getters) - 1
+        last = self._last_level_stratum if level_only else len(self._values) - 1
         for stratum in range(last + 1):
             _decision_so_far(derived, world, level_max)
             values = self._stratum_values(stratum, ctx, maxed, memo)
@@ -448,7 +451,7 @@ class Evaluator:
 
     def fact_json(self, stratum: int, values: dict[str, Any]) -> str:
         """The whole stratum's fact as the engine would be given it (for `_fire` hooks)."""
-        return FactEncoder(self._stratum_keys[stratum], MISSING)(values, CATCH_ALL)
+        return self._stratum_encoders[stratum](values, CATCH_ALL)
 
     def _matched(self, engine: Any, stratum: int, values: dict[str, Any], check: bool) -> list[int]:
         """The rules of a stratum that match: generated Python, checked by durable-rules

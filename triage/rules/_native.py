@@ -96,13 +96,14 @@ class Native:
         formulas: dict[int, Formula],
         fire: list[StratumFn],
         holds: dict[int, Predicate],
+        values: list[ValuesFn],
         source: str,
     ) -> None:
         self.formulas = formulas
         self.fire = fire
         self.holds = holds
+        self.values = values  # each stratum's fact values (`build_getters`)
         self.source = source  # kept for inspection and tests
-        self.values: list[ValuesFn] = []  # each stratum's fact values (`build_getters`)
 
 
 def build_native(
@@ -134,9 +135,8 @@ def build_native(
     namespace = src.compile(f"<policy {tag} rules>")
     fire = [namespace[f"_stratum{k}"] for k in range(len(stratum_facts))]
     holds = {index: namespace[f"_rule{int(index)}"] for index in formulas}
-    native = Native(formulas, fire, holds, "\n".join(src.lines))
-    native.values = build_getters(stratum_facts, tag)
-    return native
+    values = build_getters(stratum_facts, tag)
+    return Native(formulas, fire, holds, values, "\n".join(src.lines))
 
 
 # -- reading a stratum's facts ------------------------------------------------------------
