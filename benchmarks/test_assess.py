@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import time
 from typing import Any
 
 import pytest
@@ -44,9 +46,6 @@ def test_assess(benchmark: Any) -> None:
     50 so that each meets the same machine. The collector's long-lived objects are frozen
     after warm-up, as a running service does. The benchmark's own timing is of the
     generated rules checked at load; each mode's p50 and p99 are in extra_info."""
-    import gc
-    import time
-
     pipelines, fresh = {}, {}
     for mode, (options, seed) in MODES.items():
         t = pipelines[mode] = triage.Triage(**options)  # type: ignore[arg-type]
@@ -169,12 +168,33 @@ def _cases(n_cases: int, earlier: int) -> list[tuple[dict[str, Any], list[dict[s
 
 @pytest.mark.benchmark(group="assess: one report")
 def test_assess_with_a_history_of_20(benchmark: Any, default_triage: triage.Triage) -> None:
-    """Beside `test_assess`: the same kind of report with its case's 20 earlier reports."""
-    cases = _cases(120, 20)
+    """A report with its case's 20 earlier reports beside the same kind of report alone,
+    interleaved in blocks, each decided once and never seen before (default Triage)."""
+    cases = _cases(400, 20)
+    alone = [new for new, _ in cases[:200]]
+    with_history = cases[200:]
     forget_matches()
+    times: dict[str, list[float]] = {"alone": [], "history": []}
+    gc.collect()
+    gc.freeze()
+    for block in range(0, 200, 20):
+        for r in alone[block : block + 20]:
+            start = time.perf_counter()
+            default_triage.assess(r)
+            times["alone"].append(time.perf_counter() - start)
+        for new, h in with_history[block : block + 20]:
+            start = time.perf_counter()
+            default_triage.assess(new, history=h)
+            times["history"].append(time.perf_counter() - start)
+    gc.unfreeze()
+    p50 = {}
+    for kind, data in times.items():
+        data.sort()
+        p50[kind] = data[len(data) // 2]
+        benchmark.extra_info[f"{kind}_p50_us"] = round(p50[kind] * 1e6, 1)
+    benchmark.extra_info["ratio"] = round(p50["history"] / p50["alone"], 2)
     benchmark.pedantic(
         cycle(lambda i: default_triage.assess(cases[i][0], history=cases[i][1]), len(cases)),
-        rounds=1_000,
-        warmup_rounds=20,
+        rounds=400,
     )
     percentiles(benchmark)

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 import triage
 from triage.routing import overdue_case
-from triage.vocab import LEVELS, SAFETY_FLAGS
+from triage.vocab import CARRY_DAYS, EVER_INDICATORS, LEVELS, SAFETY_FLAGS
 
 from .conftest import EXAMPLES
 from .strategies import random_report
@@ -49,6 +49,10 @@ def history(*reports: dict[str, Any]) -> list[dict[str, Any]]:
         {"report": r, "decision": json.loads(d.to_json())}
         for r, d in zip(reports, decisions, strict=True)
     ]
+
+
+def _answers(r: dict[str, Any]) -> dict[str, str]:
+    return triage.report.normalise(triage.validate_report(r)).values
 
 
 def rank(level: str) -> int:
@@ -93,14 +97,18 @@ class TestContract:
             (lambda h, r: h[0]["decision"].update(risk_level=MARK),
              "history.0.decision.risk_level", None),
             (lambda h, r: h[0].update(extra=1), "history.0", "bad-structure"),
+            (lambda h, r: h[1]["report"].update(indicators={"strangulation": MARK}),
+             "history.1.report.indicators.strangulation", None),
+            (lambda h, r: h[0]["report"]["victim"].update(pregnant=MARK),
+             "history.0.report.victim.pregnant", None),
         ],
         ids=["other case", "reordered", "not its report", "twice", "no case id",
-             "after the report", "bad decision", "bad item"],
+             "after the report", "bad decision", "bad item", "bad answer", "bad field read"],
     )  # fmt: skip
     def test_a_history_that_does_not_fit_is_refused_with_every_problem_located(
         self, change: Any, path: str, code: str | None
     ) -> None:
-        h = history(report("R1", at(1)), report("R2", at(2)))
+        h = history(report("R1", at(1), victim={"age": 30}), report("R2", at(2)))
         r = report("R3", at(10), narrative=MARK)
         change(h, r)
         with pytest.raises(triage.HistoryError) as info:
@@ -307,6 +315,36 @@ class TestProperties:
             assert set(before["flags"]) & SAFETY_FLAGS <= set(d.flags)
         alone = T.assess(later)
         assert rank(d.risk_level) >= rank(alone.risk_level)  # a history never lowers
+
+    @settings(max_examples=30, deadline=None)
+    @given(st.integers(0, 10**6), st.integers(1, 6))
+    def test_stored_reports_decide_as_the_reports_themselves(self, seed: int, n: int) -> None:
+        """An earlier report read as stored (only the fields its case reads) gives the
+        decision the whole validated report gives, and the carried answers are those of
+        the latest earlier yes that still holds (searched report by report here)."""
+        rng = random.Random(seed)
+        rs = [
+            {**random_report(rng, i), "case_id": "P", "id": f"P-{i}",
+             "reported_at": at(1, month=1 + i * 2 // 3, year=2025 + i // 5)}
+            for i in range(n + 1)
+        ]  # fmt: skip
+        h = history(*rs[:n])
+        whole = [{"report": triage.validate_report(x["report"]), "decision": x["decision"]}
+                 for x in h]  # fmt: skip
+        d = T.assess(rs[n], history=h)
+        assert d.to_json() == T.assess(rs[n], history=whole).to_json()
+        now = datetime.fromisoformat(rs[n]["reported_at"])
+        kept = d.derived_indicators
+        carried = {x.indicator: x.because for x in kept if x.because[0].startswith("history:")}
+        for code, because in carried.items():
+            holds = [
+                x["report"]["id"] for x in h
+                if _answers(x["report"]).get(code) == "yes"
+                and (code in EVER_INDICATORS
+                     or datetime.fromisoformat(x["report"]["reported_at"])
+                     >= now - timedelta(days=CARRY_DAYS))
+            ]  # fmt: skip
+            assert because == (f"history:{holds[-1]}",)
 
     @settings(max_examples=25, deadline=None)
     @given(st.integers(0, 10**6))

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import pytest
-from pydantic import ValidationError
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import Field, ValidationError
 
 import triage
 from triage import Report, ReportError
+from triage.report import report_error
+from triage.report._model import Tri
+from triage.vocab import INDICATORS
 
 from .conftest import example_reports
 
@@ -20,6 +26,12 @@ def refuse(report: Any) -> ReportError:
     with pytest.raises(ReportError) as info:
         triage.validate_report(report)
     return info.value
+
+
+class _EachAnswer(Report):
+    """The report schema with each answer checked by the schema alone."""
+
+    indicators: Mapping[Literal[INDICATORS.codes], Tri] = Field(default_factory=dict)  # type: ignore[valid-type]
 
 
 class TestValid:
@@ -45,6 +57,33 @@ class TestValid:
             "jealousy": "no",
             "strangulation": "unknown",
         }
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.dictionaries(
+            st.sampled_from([*INDICATORS.codes[:12], "not_an_indicator"]),
+            st.sampled_from(["yes", "no", "unknown", True, False, None, "maybe", 1, ["yes"]]),
+            max_size=6,
+        )
+    )
+    def test_answers_read_as_their_schema_reads_them(self, answers: dict[str, Any]) -> None:
+        """The quick reading of answers given as words accepts, returns and refuses
+        exactly what checking each answer by the schema does."""
+        base = {"id": "A", "reported_at": "2026-03-02T21:15:00+08:00",
+                "source": "police_110", "case_type": "domestic_violence"}  # fmt: skip
+        given_ = base | {"indicators": answers}
+        try:
+            expected: Any = dict(_EachAnswer.model_validate(given_).indicators)
+        except ValidationError as exc:
+            expected = report_error(exc, Report).problems
+        try:
+            report = triage.validate_report(given_)
+        except ReportError as exc:
+            assert exc.problems == expected
+        else:
+            assert dict(report.indicators) == expected
+            answers.clear()  # the caller's dict stays theirs
+            assert dict(report.indicators) == expected
 
     def test_frozen(self, minimal_report: dict[str, Any]) -> None:
         """A report cannot be changed after validation."""

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import compress
 
+from .._trusted import trusted
 from ..report import Answers, Derivation, Report
 from ..report._normalise import separated
 from ..vocab import CARRY_DAYS, EVER_INDICATORS, INCIDENT_INDICATORS, INDICATORS
-from ._history import History
+from ._history import Earlier, History
 
 __all__ = ["Carried", "carry_answers"]
+
+_YES = "yes".__eq__
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,26 +43,27 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
     contradictions: list[tuple[str, str]] = []
     changed: list[tuple[str, str]] = []
     horizon = report.reported_at - timedelta(days=CARRY_DAYS)
+    latest = _latest_yes(history)
     for code in INDICATORS.codes:
-        if code in INCIDENT_INDICATORS:
-            continue
-        source = _last_yes(code, horizon, history)
-        if source is None:
-            continue
         now = values[code]
-        if now == "yes":
+        if now == "yes" or code in INCIDENT_INDICATORS or code not in latest:
+            continue
+        source = _still_holds(code, latest[code], horizon)
+        if source is None:
             continue
         if now == "no" and code not in EVER_INDICATORS:
             changed.append((code, source))
             continue
         if now == "no":
             contradictions.append((code, source))
-        derived = [d for d in derived if d.indicator != code]
-        derived.append(Derivation(indicator=code, because=(f"history:{source}",), replaced=now))
+        because = (f"history:{source}",)
+        derived.append(
+            trusted(Derivation, {"indicator": code, "because": because, "replaced": now})
+        )
         values[code] = "yes"
     if values == answers.values and not changed:  # a contradiction changes a value
         return Carried(answers, (), ())
-    derived.sort(key=lambda d: d.indicator)
+    derived.sort(key=lambda d: d.indicator)  # none was the report's own: its own are yes
     carried = replace(
         answers,
         values=values,
@@ -68,12 +73,20 @@ def carry_answers(report: Report, answers: Answers, history: History) -> Carried
     return Carried(carried, tuple(contradictions), tuple(changed))
 
 
-def _last_yes(code: str, horizon: datetime, history: History) -> str | None:
-    """The latest earlier report whose yes to ``code`` still holds (a yes about now
-    holds if it was given after ``horizon``)."""
-    for earlier in reversed(history.items):
-        if earlier.answers.values[code] != "yes":
-            continue
-        if code in EVER_INDICATORS or earlier.report.reported_at >= horizon:
-            return earlier.report.id
+def _latest_yes(history: History) -> dict[str, Earlier]:
+    """Each indicator mapped to the latest earlier report that answered it yes."""
+    latest: dict[str, Earlier] = {}
+    for earlier in history.items:  # oldest first: a later yes replaces an earlier one
+        values = earlier.answers.values
+        for code in compress(values, map(_YES, values.values())):  # keys, values align
+            latest[code] = earlier
+    return latest
+
+
+def _still_holds(code: str, earlier: Earlier, horizon: datetime) -> str | None:
+    """The report whose yes to ``code`` still holds: any yes about the past, a yes about
+    now given after ``horizon``. The latest yes is enough to ask: reports come oldest
+    first, so when it is too old for an item about now, every earlier one is too."""
+    if code in EVER_INDICATORS or earlier.report.reported_at >= horizon:
+        return earlier.report.id
     return None

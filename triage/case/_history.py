@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .._errors import HistoryError, Problem, ReportError, UsageError
 from .._io._json import parse_json
 from ..decision import Decision
-from ..report import Answers, Report, normalise, validate_report
+from ..report import Answers, Report, StoredReport, normalise, validate_stored
 from ..report._problems import translate
 from ..routing._supervise import Event, parse_event
 from ..vocab import LEVELS
@@ -26,7 +26,7 @@ MAX_HISTORY = 1000  # earlier reports of one case; more is not a case but an arc
 class Earlier:
     """One earlier report of the case, its answers, and the decision it was given."""
 
-    report: Report
+    report: Report | StoredReport  # the fields the case reads of it
     answers: Answers
     decision: Decision | Summary
 
@@ -125,7 +125,7 @@ def _item(
         raw = entry["report"]
         if isinstance(raw, (str, bytes)):
             raw = parse_json(raw, f"{where}.report")
-        report = validate_report(raw, sources)
+        report = validate_stored(raw, sources)
     except ReportError as exc:
         problems.extend(_moved(f"{where}.report", exc.problems))
     try:
@@ -145,7 +145,7 @@ def _item(
                     "该决定不属于同一项中的报告", "this decision is not the one its report got")
         )  # fmt: skip
         return None
-    return Earlier(report, normalise(report), decision)
+    return Earlier(report, normalise(report, explain=False), decision)
 
 
 if TYPE_CHECKING:

@@ -17,12 +17,13 @@ from ._model import (
     ProfessionalJudgement,
     Report,
     Requests,
+    StoredReport,
     UpcomingContact,
     Victim,
 )
 from ._normalise import Answers, Derivation, normalise
 from ._problems import report_error
-from ._validate import validate_report
+from ._validate import validate_report, validate_stored
 
 __all__ = [
     "Abuser",
@@ -36,9 +37,11 @@ __all__ = [
     "ProfessionalJudgement",
     "Report",
     "Requests",
+    "StoredReport",
     "UpcomingContact",
     "Victim",
     "normalise",
     "report_error",
     "validate_report",
+    "validate_stored",
 ]

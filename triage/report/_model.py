@@ -19,7 +19,9 @@ from pydantic import (
     Field,
     StrictBool,
     StrictInt,
+    ValidatorFunctionWrapHandler,
     WithJsonSchema,
+    WrapValidator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -45,6 +47,7 @@ __all__ = [
     "ProfessionalJudgement",
     "Report",
     "Requests",
+    "StoredReport",
     "UpcomingContact",
     "Victim",
     "report_schema",
@@ -121,6 +124,27 @@ Tri = Annotated[
         }
     ),
 ]
+
+
+_CODES = frozenset(INDICATORS.codes)
+_WORDS = frozenset(("yes", "no", "unknown"))
+
+
+def _indicators(value: object, check: ValidatorFunctionWrapHandler) -> object:
+    # Answers given as words for known codes, the common form, are what validation
+    # would return (a copy: the caller's dict stays theirs); anything else, and every
+    # error, goes through the schema. Checking 50-odd answers one by one cost more
+    # than the rest of the report.
+    if type(value) is dict and _CODES.issuperset(value):
+        try:
+            if _WORDS.issuperset(value.values()):
+                return dict(value)
+        except TypeError:  # an answer that cannot be hashed (a list): not a word
+            pass
+    return check(value)
+
+
+Indicators = Annotated[Mapping[IndicatorCode, Tri], WrapValidator(_indicators)]
 
 
 def _whole(value: object) -> object:
@@ -320,16 +344,20 @@ class UpcomingContact(_Model):
     on: Date | None = Field(None, description="the day it is to happen, if known")
 
 
+ReportId = Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
+ReportKind = Literal["report", "follow_up_visit", "reassessment"]
+
+
 class Report(_Model):
     """One incoming report of domestic violence or a family/emotional dispute."""
 
-    id: Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)]
-    case_id: Annotated[str, Field(min_length=1, max_length=64, pattern=ID_PATTERN)] | None = Field(
+    id: ReportId
+    case_id: ReportId | None = Field(
         None,
         description="the case this report belongs to, chosen by the intake system (opaque: "
         "never a name or an ID number); earlier reports of the case come as `history`",
     )
-    kind: Literal["report", "follow_up_visit", "reassessment"] = Field(
+    kind: ReportKind = Field(
         "report",
         description="a new report, a scheduled follow-up visit (回访), or a re-assessment "
         "of the case (either may set a lower level once the case's review date has come)",
@@ -340,7 +368,7 @@ class Report(_Model):
     victim: Victim = Victim()
     abuser: Abuser = Abuser()
     children: Children = Children()
-    indicators: Mapping[IndicatorCode, Tri] = Field(default_factory=dict)
+    indicators: Indicators = Field(default_factory=dict)
     history: History = History()
     requests: Requests = Requests()
     consent: Consent = Consent()
@@ -360,6 +388,54 @@ class Report(_Model):
         yield "id", self.id
         yield "source", self.source
         yield "case_type", self.case_type
+
+
+# An earlier report of a case, as the intake system stored it. A case reads of it who it
+# is, when and by which channel it came, and the answers `normalise` makes of it; those
+# fields are checked exactly as in `Report` and the rest is the caller's record (it was
+# checked when the report was decided). Checking all of it for each of a case's earlier
+# reports, on every call, cost more than the decision (issue 15's 2x budget).
+_STORED = ConfigDict(frozen=True, extra="ignore", hide_input_in_errors=True, validate_default=False)
+
+
+class _StoredVictim(BaseModel):
+    model_config = _STORED
+    pregnant: StrictBool | None = None
+
+
+class _StoredAbuser(BaseModel):
+    model_config = _STORED
+    relationship: Relationship | None = None
+    separated_at: Date | None = None
+    months_since_separation: Count | None = None
+    others_involved: StrictBool | None = None
+
+
+class _StoredChildren(BaseModel):
+    model_config = _STORED
+    count: Count | None = None
+
+
+class _StoredHistory(BaseModel):
+    model_config = _STORED
+    protection_order_violations: Count | None = None
+
+
+class StoredReport(BaseModel):
+    """The fields of an earlier report that its case reads (see `Report` for each)."""
+
+    model_config = _STORED
+
+    id: ReportId
+    case_id: ReportId | None = None
+    kind: ReportKind = "report"
+    reported_at: DateTime
+    source: Source
+    victim: _StoredVictim = _StoredVictim()
+    abuser: _StoredAbuser = _StoredAbuser()
+    children: _StoredChildren = _StoredChildren()
+    indicators: Indicators = Field(default_factory=dict)
+    history: _StoredHistory = _StoredHistory()
 
 
 def report_schema(sources: Sequence[str] | None = None) -> dict[str, Any]:

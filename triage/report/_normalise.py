@@ -8,16 +8,19 @@ answer to yes, and each one is recorded so the decision can explain it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import compress
 
 from pydantic import BaseModel, ConfigDict
 
+from .._trusted import trusted
 from ..vocab import FORMER_RELATIONSHIPS, INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
-from ._model import Report
+from ._model import Report, StoredReport
 
 __all__ = ["Answers", "Derivation", "normalise", "tri"]
 
 _CLOSURE = implied_closure()
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
+_YES = "yes".__eq__
 
 
 class Derivation(BaseModel):
@@ -50,7 +53,9 @@ def _tri_count(count: int | None, more_than: int) -> str:
     return "yes" if count > more_than else "no"
 
 
-def normalise(report: Report) -> Answers:
+def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers:
+    """The answers of ``report``; with ``explain`` False, without the derivations that say
+    why (the answers are the same: an earlier report of a case needs only those)."""
     values = dict(_ALL_UNKNOWN)
     values.update(report.indicators)
     reasons: dict[str, list[str]] = {}
@@ -71,19 +76,25 @@ def normalise(report: Report) -> Answers:
     recent = _separated_within_a_year(report)
     if recent is not None:
         settle("separation", recent)
-    for code, answer in report.indicators.items():
-        if answer == "yes":
-            for broad in _CLOSURE[code]:
-                reasons.setdefault(broad, []).append(f"indicators.{code}")
+    given = report.indicators
+    for code in compress(given, map(_YES, given.values())):  # keys and values align
+        for broad in _CLOSURE[code]:
+            reasons.setdefault(broad, []).append(f"indicators.{code}")
     derived = []
+    if not explain:
+        values.update(dict.fromkeys(reasons, "yes"))
+        reasons = {}
     for indicator in sorted(reasons):
         if report.indicators.get(indicator) == "yes":
             continue  # answered yes directly; nothing to derive
         derived.append(
-            Derivation(
-                indicator=indicator,
-                because=tuple(sorted(set(reasons[indicator]))),
-                replaced=values[indicator],
+            trusted(
+                Derivation,
+                {
+                    "indicator": indicator,
+                    "because": tuple(sorted(set(reasons[indicator]))),
+                    "replaced": values[indicator],
+                },
             )
         )
         values[indicator] = "yes"
@@ -105,7 +116,7 @@ def normalise(report: Report) -> Answers:
     )
 
 
-def separated(report: Report, intimate: str, separation: str) -> str:
+def separated(report: Report | StoredReport, intimate: str, separation: str) -> str:
     """Whether intimate partners have separated, at any time: a former partner has, and so
     has one whose separation is dated or was answered (separation in the past year).
 
@@ -128,7 +139,7 @@ def separated(report: Report, intimate: str, separation: str) -> str:
     return "unknown"
 
 
-def _separated_within_a_year(report: Report) -> str | None:
+def _separated_within_a_year(report: Report | StoredReport) -> str | None:
     """The field that dates a separation within the year before the report (DA item 1
     and DASH Q9 ask about the past year), or None."""
     abuser = report.abuser

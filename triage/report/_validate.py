@@ -9,10 +9,10 @@ from pydantic import ValidationError
 
 from .._errors import Problem, ReportError
 from ..vocab import SOURCES
-from ._model import Report
+from ._model import Report, StoredReport
 from ._problems import code_problem, report_error
 
-__all__ = ["validate_report"]
+__all__ = ["validate_report", "validate_stored"]
 
 
 def validate_report(
@@ -37,6 +37,26 @@ def validate_report(
         raise ReportError("invalid report: nested too deeply") from None
     if more:
         raise report_error(None, Report, more)
+    return valid
+
+
+def validate_stored(
+    report: Report | StoredReport | Mapping[str, Any] | Any, sources: Sequence[str] | None = None
+) -> Report | StoredReport:
+    """An earlier report of a case checked for the fields its case reads (`StoredReport`),
+    or one `ReportError` listing every problem in them; a `Report` is kept as it is."""
+    if isinstance(report, (Report, StoredReport)):
+        return report
+    allowed = SOURCES.codes if sources is None else tuple(sources)
+    more = _source_problems(report, allowed)
+    try:
+        valid = StoredReport.model_validate(report)
+    except ValidationError as exc:
+        raise report_error(exc, StoredReport, more) from None
+    except RecursionError:
+        raise ReportError("invalid report: nested too deeply") from None
+    if more:
+        raise report_error(None, StoredReport, more)
     return valid
 
 
