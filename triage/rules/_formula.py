@@ -263,12 +263,16 @@ def reasons(f: Formula, values: dict[str, Any]) -> tuple[str, ...] | None:
             out.extend(n for n in found if n not in out)
         return tuple(out)
     best: tuple[str, ...] | None = None
+    fewest = 0
     for item in f.items:
         found = reasons(item, values)
-        if found is not None and (
-            best is None or _unknowns(found, values) < _unknowns(best, values)
-        ):
-            best = found
+        if found is None:
+            continue
+        unknowns = _unknowns(found, values)
+        if best is None or unknowns < fewest:
+            best, fewest = found, unknowns
+            if not fewest:  # no later branch has fewer: the first of the fewest stays
+                break
     return best
 
 
