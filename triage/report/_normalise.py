@@ -56,34 +56,28 @@ def _tri_count(count: int | None, more_than: int) -> str:
 def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers:
     """The answers of ``report``; with ``explain`` False, without the derivations that say
     why (the answers are the same: an earlier report of a case needs only those)."""
+    given = report.indicators
     values = dict(_ALL_UNKNOWN)
-    values.update(report.indicators)
+    values.update(given)
+    answered_yes = list(compress(given, map(_YES, given.values())))  # keys, values align
+    if not explain:
+        implied: set[str] = set()
+        for indicator, _ in _structured(report):
+            implied.add(indicator)
+            implied.update(_CLOSURE[indicator])
+        for code in answered_yes:
+            implied.update(_CLOSURE[code])
+        values.update(dict.fromkeys(implied, "yes"))
+        return _answers(report, values, ())
     reasons: dict[str, list[str]] = {}
-
-    def settle(indicator: str, because: str) -> None:
+    for indicator, because in _structured(report):
         reasons.setdefault(indicator, []).append(because)
         for broad in _CLOSURE[indicator]:
             reasons.setdefault(broad, []).append(because)
-
-    if report.victim.pregnant is True:
-        settle("pregnant_or_recent_birth", "victim.pregnant")
-    violations = report.history.protection_order_violations
-    if violations is not None and violations > 0:
-        settle("breached_order", "history.protection_order_violations")
-    if report.abuser.others_involved is True:
-        # DASH Q20: another person has threatened the victim (multiple perpetrators).
-        settle("other_person_threat", "abuser.others_involved")
-    recent = _separated_within_a_year(report)
-    if recent is not None:
-        settle("separation", recent)
-    given = report.indicators
-    for code in compress(given, map(_YES, given.values())):  # keys and values align
+    for code in answered_yes:
         for broad in _CLOSURE[code]:
             reasons.setdefault(broad, []).append(f"indicators.{code}")
     derived = []
-    if not explain:
-        values.update(dict.fromkeys(reasons, "yes"))
-        reasons = {}
     for indicator in sorted(reasons):
         if report.indicators.get(indicator) == "yes":
             continue  # answered yes directly; nothing to derive
@@ -98,6 +92,29 @@ def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers
             )
         )
         values[indicator] = "yes"
+    return _answers(report, values, tuple(derived))
+
+
+def _structured(report: Report | StoredReport) -> list[tuple[str, str]]:
+    """The indicators structured fields settle as yes, each with the field that does."""
+    out = []
+    if report.victim.pregnant is True:
+        out.append(("pregnant_or_recent_birth", "victim.pregnant"))
+    violations = report.history.protection_order_violations
+    if violations is not None and violations > 0:
+        out.append(("breached_order", "history.protection_order_violations"))
+    if report.abuser.others_involved is True:
+        # DASH Q20: another person has threatened the victim (multiple perpetrators).
+        out.append(("other_person_threat", "abuser.others_involved"))
+    recent = _separated_within_a_year(report)
+    if recent is not None:
+        out.append(("separation", recent))
+    return out
+
+
+def _answers(
+    report: Report | StoredReport, values: dict[str, str], derived: tuple[Derivation, ...]
+) -> Answers:
     relationship = report.abuser.relationship
     intimate = (
         "unknown"
@@ -110,7 +127,7 @@ def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers
     return Answers(
         values=values,
         fields=fields,
-        derived=tuple(derived),
+        derived=derived,
         intimate=intimate,
         separated=separated(report, intimate, values["separation"]),
     )
