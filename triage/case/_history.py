@@ -19,6 +19,7 @@ from ..vocab import LEVELS
 
 __all__ = ["Earlier", "History", "read_history"]
 
+_ITEM_KEYS = frozenset(("report", "decision"))
 MAX_HISTORY = 1000  # earlier reports of one case; more is not a case but an archive
 
 
@@ -114,7 +115,7 @@ def _item(
         except ReportError as exc:
             problems.extend(_moved(where, exc.problems))
             return None
-    if not isinstance(entry, Mapping) or set(entry) != {"report", "decision"}:
+    if not isinstance(entry, Mapping) or len(entry) != 2 or not _ITEM_KEYS.issuperset(entry):
         problems.append(
             Problem(where, "bad-structure", "每一项应为 {report, decision}",
                     "each item is {report, decision}: the report and the decision it got")

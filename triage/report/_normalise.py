@@ -61,12 +61,8 @@ def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers
     values.update(given)
     answered_yes = list(compress(given, map(_YES, given.values())))  # keys, values align
     if not explain:
-        implied: set[str] = set()
-        for indicator, _ in _structured(report):
-            implied.add(indicator)
-            implied.update(_CLOSURE[indicator])
-        for code in answered_yes:
-            implied.update(_CLOSURE[code])
+        settled = [indicator for indicator, _ in _structured(report)]
+        implied = set(settled).union(*map(_CLOSURE.__getitem__, (*settled, *answered_yes)))
         values.update(dict.fromkeys(implied, "yes"))
         return _answers(report, values, ())
     reasons: dict[str, list[str]] = {}
