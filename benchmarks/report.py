@@ -19,7 +19,10 @@ TARGETS = {
     "test_stage_validate_and_normalise": ("stage: validate + normalise", ""),
     "test_stage_instruments": ("stage: four instruments", ""),
     "test_stage_model": ("stage: model", "≤ 50 µs"),
-    "test_stage_rules_both_worlds": ("stage: rules, both worlds", ""),
+    "test_stage_rules_both_worlds": (
+        "stage: both worlds (instruments, model and rules: `Triage._run`)",
+        "",
+    ),
     "test_stage_routing": ("stage: routing plan", ""),
     "test_stage_trace_and_gaps": ("stage: trace + information gaps", ""),
     "test_library": (

@@ -103,7 +103,8 @@ def test_stage_model(benchmark: Any, default_triage: triage.Triage) -> None:
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_rules_both_worlds(benchmark: Any, default_triage: triage.Triage) -> None:
-    """The policy run on the answers as given and with every unknown as yes."""
+    """Both worlds as `Triage._run` makes them: instruments, model and rules, on the answers
+    as given and with every unknown as yes."""
     prepared = [Prepared(v) for v in VALID]
     forget_matches()
 
