@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import triage
-from triage.cli._schemas import schema
+from triage.policytest._schemas import schema
 
 jsonschema = pytest.importorskip("jsonschema")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ._lang import DEFAULT_LANG, pick
 from ._suggest import suggest
@@ -43,6 +44,7 @@ __all__ = [
     "Term",
     "Vocabulary",
     "implied_closure",
+    "vocabulary_table",
 ]
 
 
@@ -570,3 +572,23 @@ for _specific, _broad in IMPLIES.items():
 for _code in (*EVER_INDICATORS, *INCIDENT_INDICATORS, *RED_FLAGS):
     if _code not in INDICATORS:
         raise RuntimeError(f"an indicator class names an unknown indicator: {_code}")
+
+
+def vocabulary_table(lang: str | None = None) -> dict[str, Any]:
+    """Every vocabulary with its codes and labels (``zh``, ``en`` or both when None), and
+    for indicators the answers a yes implies: what `triage vocab --json` prints."""
+    closure = implied_closure()
+    out: dict[str, Any] = {}
+    for name, vocabulary in VOCABULARIES.items():
+        rows = []
+        for term in vocabulary:
+            row: dict[str, Any] = {"code": term.code}
+            if lang in (None, "zh"):
+                row["zh"] = term.zh
+            if lang in (None, "en"):
+                row["en"] = term.en
+            if vocabulary is INDICATORS:
+                row["implies"] = sorted(closure[term.code])
+            rows.append(row)
+        out[name] = {"ordered": vocabulary.ordered, "terms": rows}
+    return out

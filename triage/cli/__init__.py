@@ -17,6 +17,7 @@ from ._assess import assess, cohort, demo, schema, vocab
 from ._batch import batch
 from ._model import model
 from ._rules import rules
+from ._serve import serve
 
 __all__ = ["cli", "main"]
 
@@ -27,7 +28,7 @@ def cli() -> None:
     """Risk triage and routing for domestic-violence and family-dispute reports."""
 
 
-for _command in (assess, batch, vocab, schema, demo, cohort, rules, model):
+for _command in (assess, batch, vocab, schema, demo, cohort, rules, model, serve):
     cli.add_command(_command)
 
 

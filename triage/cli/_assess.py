@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
@@ -15,10 +14,10 @@ from .._io._output import check_distinct
 from .._pipeline import Triage
 from ..explanation import explain
 from ..explanation._tables import print_decisions
+from ..policytest import _schemas
 from ..risk import cohort as synthetic
 from ..rules import load_policy
-from ..vocab import INDICATORS, VOCABULARIES, implied_closure
-from . import _schemas
+from ..vocab import VOCABULARIES, vocabulary_table
 from ._common import (
     FORMAT_OPTION,
     LANG,
@@ -89,21 +88,8 @@ def assess(
 @guarded
 def vocab(lang: str | None, as_json: bool) -> None:
     """Print the shared vocabulary: every code with its Chinese and English label."""
-    closure = implied_closure()
     if as_json:
-        out: dict[str, Any] = {}
-        for name, vocabulary in VOCABULARIES.items():
-            rows = []
-            for term in vocabulary:
-                row: dict[str, Any] = {"code": term.code}
-                if lang in (None, "zh"):
-                    row["zh"] = term.zh
-                if lang in (None, "en"):
-                    row["en"] = term.en
-                if vocabulary is INDICATORS:
-                    row["implies"] = sorted(closure[term.code])
-                rows.append(row)
-            out[name] = {"ordered": vocabulary.ordered, "terms": rows}
+        out = vocabulary_table(lang)
         click.echo(json.dumps(out, ensure_ascii=False, indent=2))
         return
     console = Console()

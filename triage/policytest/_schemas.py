@@ -7,9 +7,9 @@ from typing import Any
 
 from .._errors import UsageError
 from ..decision import Decision
-from ..policytest._fixtures import FixtureFile
 from ..report._model import report_schema
 from ..rules._schema import PolicyFile
+from ._fixtures import FixtureFile
 
 __all__ = ["schema"]
 

@@ -1,0 +1,207 @@
+"""`triage serve`: the HTTP service against the library it serves."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+import triage
+from triage.cli import cli
+from triage.policytest._schemas import schema
+from triage.service import Service, Settings, create_app, hash_token, read_tokens
+
+from .conftest import ROOT, example_reports
+
+MARK = "ZZSECRETZZ"
+REPORTS = [r for _, r in example_reports()]
+DEFAULT = ROOT / "triage" / "rules" / "default" / "policy.yaml"
+
+
+def client(**settings: Any) -> TestClient:
+    return TestClient(create_app(Service(Settings(model=None, **settings))))
+
+
+@pytest.fixture(scope="module")
+def plain() -> TestClient:
+    return client()
+
+
+def _without_time(decision: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in decision.items() if k != "decided_at"}
+
+
+class TestAssess:
+    def test_the_decision_is_the_librarys(self, plain: TestClient) -> None:
+        t = triage.Triage(model=None)
+        for report in REPORTS:
+            response = plain.post("/v1/assess", json=report)
+            assert response.status_code == 200, response.text
+            expected = json.loads(t.assess(report).to_json())
+            assert _without_time(response.json()) == _without_time(expected)
+
+    def test_lang_adds_the_explanation(self, plain: TestClient) -> None:
+        body = plain.post("/v1/assess?lang=en", json=REPORTS[0]).json()
+        words = body.pop("explanation")
+        assert words == triage.explain(triage.Decision.model_validate(body), "en")
+
+    def test_a_case_history_comes_with_the_report(self, plain: TestClient) -> None:
+        first = {**REPORTS[0], "case_id": "C1", "id": "C1-1"}
+        later = {**REPORTS[0], "case_id": "C1", "id": "C1-2"}
+        stored = plain.post("/v1/assess", json=first).json()
+        body = {"report": later, "history": [{"report": first, "decision": stored}]}
+        response = plain.post("/v1/assess", json=body)
+        assert response.status_code == 200
+        assert response.json()["case"]["earlier_reports"] == ["C1-1"]
+
+    def test_an_invalid_report_is_422_with_the_librarys_problems(self, plain: TestClient) -> None:
+        bad = {**REPORTS[0], "victim": {"age": MARK}, "narrative": MARK}
+        response = plain.post("/v1/assess", json=bad)
+        assert response.status_code == 422
+        with pytest.raises(triage.ReportError) as info:
+            triage.validate_report(bad)
+        assert response.json()["problems"] == [p.as_dict() for p in info.value.problems]
+        assert response.json()["error"] == "report-invalid" and MARK not in response.text
+
+
+class TestHostile:
+    @pytest.mark.parametrize(
+        ("content", "kind", "status"),
+        [
+            (b"{}", "text/plain", 415),
+            (b"{}", None, 415),
+            (b'{"id": "\xff\xfe"}', "application/json", 422),
+            (b"[" * 1000 + b"]" * 1000, "application/json", 422),
+            (b"{" + MARK.encode() + b"", "application/json", 422),
+            (b" " * 3000, "application/json", 413),
+        ],
+        ids=["text", "no type", "not utf-8", "deep", "broken", "too large"],
+    )
+    def test_each_gets_its_status_and_no_traceback(
+        self, content: bytes, kind: str | None, status: int
+    ) -> None:
+        c = client(max_body=2048)
+        headers = {"content-type": kind} if kind else {}
+        response = c.post("/v1/assess", content=content, headers=headers)
+        assert response.status_code == status, response.text
+        assert "Traceback" not in response.text and MARK not in response.text
+        assert set(response.json()) == {"error", "message", "problems"}
+
+    def test_no_marker_reaches_a_metric(self, plain: TestClient) -> None:
+        plain.post("/v1/assess", json={**REPORTS[0], "narrative": MARK})
+        plain.post("/v1/assess", json={**REPORTS[0], "source": MARK})
+        metrics = plain.get("/metrics").text
+        assert MARK not in metrics and "triage_decisions_total{" in metrics
+        assert 'triage_rejections_total{code="report-invalid"}' in metrics
+
+
+@pytest.fixture(scope="module")
+def guarded(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
+    path = tmp_path_factory.mktemp("t") / "tokens"
+    path.write_text(f"assess {hash_token('a-token')}\nadmin {hash_token('b-token')}\n")
+    return client(tokens=read_tokens(path))
+
+
+class TestTokens:
+    def test_roles(self, guarded: TestClient) -> None:
+        def post(path: str, token: str | None) -> int:
+            headers = {"authorization": f"Bearer {token}"} if token else {}
+            return guarded.post(path, json=REPORTS[0], headers=headers).status_code
+
+        assert post("/v1/assess", None) == 401
+        assert post("/v1/assess", "wrong") == 401
+        assert post("/v1/assess", "a-token") == 200
+        assert post("/v1/policy/reload", "a-token") == 403
+        assert post("/v1/policy/reload", "b-token") == 200
+        assert guarded.get("/healthz").status_code == 200  # probes need no token
+
+    def test_a_bad_token_file_names_the_line_not_its_text(self, tmp_path: Path) -> None:
+        path = tmp_path / "tokens"
+        path.write_text(f"admin {hash_token('x')}\nroot {MARK}\n")
+        with pytest.raises(triage.UsageError) as info:
+            read_tokens(path)
+        assert [p.line for p in info.value.problems] == [2] and MARK not in str(info.value)
+
+
+class TestPolicy:
+    def test_a_bad_reload_keeps_the_old_policy_and_says_where(self, tmp_path: Path) -> None:
+        path = tmp_path / "policy.yaml"
+        path.write_bytes(DEFAULT.read_bytes())
+        c = client(policy=path)
+        before = c.get("/v1/policy").json()
+        path.write_text(DEFAULT.read_text(encoding="utf-8").replace("rules:", "rulez:", 1))
+        failed = c.post("/v1/policy/reload")
+        assert failed.status_code == 422 and failed.json()["problems"][0]["line"] is not None
+        now = c.get("/v1/policy").json()
+        assert now["sha256"] == before["sha256"] and now["last_reload_error"] is not None
+        decision = c.post("/v1/assess", json=REPORTS[0]).json()
+        assert decision["policy"]["sha256"] == before["sha256"]
+        changed = DEFAULT.read_text(encoding="utf-8") + "\n# a comment changes the sha256\n"
+        path.write_text(changed, encoding="utf-8")
+        assert c.post("/v1/policy/reload").json()["reloaded"] is True
+        assert c.post("/v1/assess", json=REPORTS[0]).json()["policy"]["sha256"] != before["sha256"]
+
+    def test_schemas_are_the_commands(self, plain: TestClient) -> None:
+        for kind in ("report", "decision", "policy"):
+            assert plain.get(f"/v1/schema/{kind}").json() == schema(kind)
+        assert plain.get("/v1/schema/secrets").status_code == 404
+        body = plain.get("/openapi.json").json()["paths"]["/v1/assess"]["post"]["requestBody"]
+        assert body["content"]["application/json"]["schema"] == schema("report")
+
+    def test_vocab_and_readiness(self, plain: TestClient) -> None:
+        vocab = plain.get("/v1/vocab?lang=en").json()
+        assert vocab["level"]["terms"][0].keys() == {"code", "en"}
+        assert plain.get("/readyz").status_code == 200
+
+
+class TestCommand:
+    def test_no_tokens_beyond_loopback_is_refused(self) -> None:
+        result = CliRunner().invoke(cli, ["serve", "--host", "0.0.0.0", "--model", "none"])
+        assert result.exit_code == 2 and "token" in result.output
+
+    def test_serve_answers_reloads_on_sighup_and_stops_on_sigterm(self) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "triage", "serve", "--port", str(port), "--model", "none"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ},
+        )  # fmt: skip
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1)
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.1)
+            request = urllib.request.Request(
+                f"{base}/v1/assess", data=json.dumps(REPORTS[0]).encode(),
+                headers={"content-type": "application/json"},
+            )  # fmt: skip
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert json.load(response)["report_id"] == REPORTS[0]["id"]
+            proc.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGTERM)
+            assert proc.wait(timeout=15) == 0
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            if proc.stdout:
+                proc.stdout.close()
+        assert "policy reloaded" in out and "Traceback" not in out

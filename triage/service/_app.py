@@ -1,0 +1,232 @@
+"""The HTTP endpoints: FastAPI over the library's own validation, errors and decisions.
+
+Every error is a JSON body ``{"error": <code>, "message": ..., "problems": [...]}``
+with the library's stable codes; no response, log line or metric carries a value
+taken from a report.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.concurrency import run_in_threadpool
+
+from .._errors import EngineError, Problem, ReportError, TriageError, UsageError
+from .._io._json import parse_json
+from .._version import __version__
+from ..decision import Decision
+from ..explanation import explain
+from ..policytest._schemas import schema
+from ..vocab import vocabulary_table
+from ._service import Service
+
+__all__ = ["create_app"]
+
+ACCESS = logging.getLogger("triage.service.access")
+JSON = "application/json"
+SCHEMAS = ("report", "decision", "policy")
+OPEN = {"/healthz", "/readyz"}  # answered without a token
+ADMIN = {"/v1/policy/reload"}
+
+
+Next = Callable[[Request], Awaitable[Response]]
+
+
+class HttpProblem(Exception):
+    def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
+        self.status, self.code, self.message, self.headers = status, code, message, headers
+
+
+def _error(status: int, code: str, message: str, problems: Any = (), **headers: str) -> Response:
+    body = {"error": code, "message": message, "problems": [p.as_dict() for p in problems]}
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def create_app(service: Service) -> FastAPI:
+    """The application serving ``service``."""
+    app = FastAPI(title="triage", version=__version__, docs_url=None, redoc_url=None)
+    app.state.service = service
+    _handlers(app)
+    _middleware(app, service)
+    _routes(app, service)
+    return app
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(HttpProblem)
+    async def _problem(request: Request, exc: HttpProblem) -> Response:
+        return _error(exc.status, exc.code, exc.message, **exc.headers)
+
+    @app.exception_handler(ReportError)
+    async def _report(request: Request, exc: ReportError) -> Response:
+        request.app.state.service.metrics.rejection(exc.code)
+        return _error(422, exc.code, exc.message, exc.problems)
+
+    @app.exception_handler(EngineError)
+    async def _engine(request: Request, exc: EngineError) -> Response:
+        return _error(503, exc.code, "the rule engine failed; the report was not decided")
+
+    @app.exception_handler(TriageError)
+    async def _triage(request: Request, exc: TriageError) -> Response:
+        return _error(400 if isinstance(exc, UsageError) else 500, exc.code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _query(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            Problem(".".join(map(str, e["loc"])), "invalid", "参数无效", "invalid parameter")
+            for e in exc.errors()
+        ]
+        return _error(422, "usage", "invalid request parameters", problems)
+
+
+def _middleware(app: FastAPI, service: Service) -> None:
+    tokens = service.settings.tokens
+
+    @app.middleware("http")
+    async def _guard(request: Request, call_next: Next) -> Response:
+        start = time.perf_counter()
+        path = request.url.path
+        if tokens is not None and path not in OPEN:
+            given = request.headers.get("authorization", "")
+            scheme, _, token = given.partition(" ")
+            role = tokens.role_of(token.strip()) if scheme.lower() == "bearer" else None
+            if role is None:
+                response = _error(401, "unauthorized", "a valid bearer token is needed",
+                                  **{"WWW-Authenticate": "Bearer"})  # fmt: skip
+                return _finish(service, request, response, start)
+            if path in ADMIN and role != "admin":
+                response = _error(403, "forbidden", "this needs the admin role")
+                return _finish(service, request, response, start)
+        response = await call_next(request)
+        return _finish(service, request, response, start)
+
+
+def _finish(service: Service, request: Request, response: Response, start: float) -> Response:
+    seconds = time.perf_counter() - start
+    route = getattr(request.scope.get("route"), "path", "other")
+    service.metrics.request(route, response.status_code, seconds)
+    report_id = getattr(request.state, "report_id", None)
+    ACCESS.info(
+        "%s %s %d %.1fms%s", request.method, route, response.status_code, seconds * 1e3,
+        f" report={report_id}" if report_id else "",
+    )  # fmt: skip
+    return response
+
+
+async def _body(request: Request, limit: int, kinds: tuple[str, ...] = (JSON,)) -> bytes:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind not in kinds:
+        raise HttpProblem(415, "unsupported-media-type", f"send {' or '.join(kinds)}")
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        raise HttpProblem(413, "too-large", f"the body is limited to {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise HttpProblem(413, "too-large", f"the body is limited to {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _decision_body(decision: Decision, lang: str | None) -> bytes:
+    text = decision.to_json()
+    if lang is not None:  # the explanation beside the decision's own fields
+        words = json.dumps(explain(decision, lang), ensure_ascii=False)
+        text = f'{text[:-1]},"explanation":{words}}}'
+    return text.encode("utf-8")
+
+
+def _routes(app: FastAPI, service: Service) -> None:
+    limit = service.settings.max_body
+    report_body = {
+        "requestBody": {
+            "required": True,
+            "content": {JSON: {"schema": schema("report", service.triage.policy.sources)}},
+        }
+    }
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz")
+    async def readyz() -> Response:
+        if await run_in_threadpool(service.ready):
+            return JSONResponse({"status": "ready", "policy": service.triage.policy.sha256})
+        return _error(503, "not-ready", "the policy or the model is not loaded")
+
+    generated = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        # FastAPI writes its document without null values, which would drop the schema's
+        # "default": null; the report schema goes in as `triage schema report` prints it.
+        if app.openapi_schema is None:
+            document = generated()
+            document["paths"]["/v1/assess"]["post"]["requestBody"] = report_body["requestBody"]
+            app.openapi_schema = document
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.post("/v1/assess", openapi_extra=report_body)
+    async def assess(request: Request, lang: str | None = None) -> Response:
+        if lang not in (None, "zh", "en"):
+            raise HttpProblem(422, "usage", "lang is zh or en")
+        raw = parse_json(await _body(request, limit), "<request>", limit=limit)
+        report, history, events = _envelope(raw)
+        decision = await run_in_threadpool(
+            service.triage.assess, report, history=history, events=events
+        )
+        request.state.report_id = decision.report_id
+        service.metrics.decision(decision.risk_level, decision.priority, decision.status)
+        return Response(_decision_body(decision, lang), media_type=JSON)
+
+    @app.get("/v1/policy")
+    async def policy() -> dict[str, Any]:
+        return service.policy_info()
+
+    @app.post("/v1/policy/reload")
+    async def reload() -> Response:
+        failed = await run_in_threadpool(service.reload)
+        if failed is not None:
+            return JSONResponse({"reloaded": False, **failed}, status_code=422)
+        return JSONResponse({"reloaded": True, **service.policy_info()})
+
+    @app.get("/v1/vocab")
+    async def vocab(lang: str | None = None) -> dict[str, Any]:
+        if lang not in (None, "zh", "en"):
+            raise HttpProblem(422, "usage", "lang is zh or en")
+        return vocabulary_table(lang)
+
+    @app.get("/v1/schema/{kind}")
+    async def schemas(kind: str) -> dict[str, Any]:
+        if kind not in SCHEMAS:
+            raise HttpProblem(404, "not-found", "schemas: report, decision, policy")
+        return schema(kind, service.triage.policy.sources if kind == "report" else None)
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        text = service.metrics.render(service.triage.policy.sha256)
+        return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+
+def _envelope(raw: Any) -> tuple[Any, Any, Any]:
+    """A bare report, or ``{"report": ..., "history": [...], "events": [...]}``."""
+    if isinstance(raw, dict) and "report" in raw:
+        extra = set(raw) - {"report", "history", "events"}
+        if extra:
+            raise ReportError(
+                "invalid request",
+                (Problem("(request)", "bad-structure", "请求应为报告，或 {report, history, events}",
+                         "send a report, or {report, history, events}"),),
+            )  # fmt: skip
+        return raw["report"], raw.get("history"), raw.get("events")
+    return raw, None, None
