@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,45 @@ class TestCommand:
             if proc.stdout:
                 proc.stdout.close()
         assert "policy reloaded" in out and "Traceback" not in out
+
+
+class TestBatchAndOverdue:
+    def test_batch_gives_the_records_triage_batch_writes(
+        self, plain: TestClient, tmp_path: Path
+    ) -> None:
+        lines = [json.dumps(r) for r in REPORTS[:3]]
+        lines.insert(1, "{" + MARK)  # not JSON
+        lines.insert(2, "")  # blank lines are skipped, as by the command
+        body = ("\n".join(lines) + "\n").encode()
+        response = plain.post(
+            "/v1/assess/batch", content=body, headers={"content-type": "application/x-ndjson"}
+        )
+        assert response.status_code == 200 and MARK not in response.text
+        got = [json.loads(x) for x in response.text.splitlines()]
+        src, out, err = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "err.jsonl"
+        src.write_bytes(body)
+        result = CliRunner().invoke(
+            cli, ["batch", str(src), "-o", str(out), "--errors", str(err), "--model", "none"]
+        )
+        assert result.exit_code in (0, 1), result.output
+        decided = [json.loads(x) for x in out.read_text().splitlines()]
+        rejected = [json.loads(x) for x in err.read_text().splitlines() if '"rejected"' in x]
+        assert [_without_time(d) for d in got if "report_id" in d] == [
+            _without_time(d) for d in decided
+        ]
+        mine = [d for d in got if d.get("record") == "rejected"]
+        assert [(r["line"], r["code"]) for r in mine] == [(r["line"], r["code"]) for r in rejected]
+        assert [d["line"] for d in got] == [1, 2, 4, 5]
+
+    def test_overdue_is_the_librarys(self, plain: TestClient) -> None:
+        decision = plain.post("/v1/assess", json=REPORTS[0]).json()
+        later = "2030-01-01T00:00:00+08:00"
+        body = {"decision": decision, "events": [], "now": later}
+        response = plain.post("/v1/overdue", json=body)
+        assert response.status_code == 200, response.text
+        expected = triage.routing.overdue(
+            triage.Decision.model_validate(decision), [], datetime.fromisoformat(later)
+        )
+        assert response.json() == [b.model_dump(mode="json") for b in expected]
+        assert len(expected) > 0
+        assert plain.post("/v1/overdue", json={"now": MARK}).status_code == 400

@@ -38,7 +38,7 @@ from ..decision import Rejected
 from ..explanation._tables import progress_bar
 from ..rules._evaluate import describe_verify
 
-__all__ = ["Summary", "run_batch"]
+__all__ = ["Summary", "decision_line", "run_batch"]
 
 
 @dataclass
@@ -100,7 +100,7 @@ def _dumps(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _decision_line(line: int | None, decision_json: str) -> str:
+def decision_line(line: int | None, decision_json: str) -> str:
     # The decision's own JSON with its input line first: `{"line":7,"report_id":...}`.
     return f'{{"line":{line if line is not None else "null"},{decision_json[1:]}\n'
 
@@ -301,7 +301,7 @@ def _run(
                 report_id, status = meta
                 if status == "engine_error":
                     summary.escalated += 1
-                out.write(_decision_line(line, result))
+                out.write(decision_line(line, result))
                 if record is not None and log is not None:
                     log.write({**record, "run": summary.run, "line": line})
                 first = repeats.first_line(report_id, line)

@@ -10,20 +10,24 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from .._errors import EngineError, Problem, ReportError, TriageError, UsageError
 from .._io._json import parse_json
 from .._version import __version__
-from ..decision import Decision
+from ..batch._run import decision_line
+from ..decision import Decision, Rejected
 from ..explanation import explain
 from ..policytest._schemas import schema
+from ..routing import overdue
 from ..vocab import vocabulary_table
 from ._service import Service
 
@@ -31,6 +35,13 @@ __all__ = ["create_app"]
 
 ACCESS = logging.getLogger("triage.service.access")
 JSON = "application/json"
+NDJSON = "application/x-ndjson"
+_NDJSON_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {NDJSON: {"schema": {"type": "string", "description": "one report per line"}}},
+    }
+}
 SCHEMAS = ("report", "decision", "policy")
 OPEN = {"/healthz", "/readyz"}  # answered without a token
 ADMIN = {"/v1/policy/reload"}
@@ -189,6 +200,16 @@ def _routes(app: FastAPI, service: Service) -> None:
         service.metrics.decision(decision.risk_level, decision.priority, decision.status)
         return Response(_decision_body(decision, lang), media_type=JSON)
 
+    @app.post("/v1/assess/batch", openapi_extra=_NDJSON_BODY)
+    async def assess_batch(request: Request) -> Response:
+        body = await _body(request, service.settings.max_batch_body, (NDJSON,))
+        return StreamingResponse(_batch_lines(service, body), media_type=NDJSON)
+
+    @app.post("/v1/overdue")
+    async def overdue_of(request: Request) -> Response:
+        raw = parse_json(await _body(request, limit), "<request>", limit=limit)
+        return Response(_overdue(raw), media_type=JSON)
+
     @app.get("/v1/policy")
     async def policy() -> dict[str, Any]:
         return service.policy_info()
@@ -216,6 +237,39 @@ def _routes(app: FastAPI, service: Service) -> None:
     async def metrics() -> Response:
         text = service.metrics.render(service.triage.policy.sha256)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
+
+
+def _batch_lines(service: Service, body: bytes) -> Iterator[bytes]:
+    """One record per non-empty input line, in input order, as `triage batch` writes
+    them: the decision with its line first, or the rejection naming the line."""
+    numbered = [(n, text) for n, text in enumerate(body.split(b"\n"), start=1) if text.strip()]
+    decided = service.triage.assess_many(text for _, text in numbered)
+    for (line, _), result in zip(numbered, decided, strict=True):
+        if isinstance(result, Rejected):
+            service.metrics.rejection(result.code)
+            record = {**result.as_dict(), "line": line, "where": f"<request>:{line}"}
+            yield (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        else:
+            service.metrics.decision(result.risk_level, result.priority, result.status)
+            yield decision_line(line, result.to_json()).encode("utf-8")
+
+
+def _overdue(raw: Any) -> bytes:
+    """``{"decision": ..., "events": [...], "now": ..., "window_hours": ...}`` → the
+    breaches `routing.overdue` finds."""
+    if not isinstance(raw, dict) or not {"decision", "now"} <= raw.keys():
+        raise UsageError("send {decision, events, now[, window_hours]}")
+    try:
+        decision = Decision.model_validate(raw["decision"])
+        now = datetime.fromisoformat(str(raw["now"]))
+        window = timedelta(hours=float(raw.get("window_hours", 0)))
+    except (ValidationError, ValueError, TypeError):
+        raise UsageError("send {decision, events, now[, window_hours]}: a decision as "
+                         "returned, now an ISO 8601 time with its offset") from None  # fmt: skip
+    if now.utcoffset() is None:
+        raise UsageError("now needs a UTC offset")
+    breaches = overdue(decision, raw.get("events") or (), now, window)
+    return json.dumps([b.model_dump(mode="json") for b in breaches], ensure_ascii=False).encode()
 
 
 def _envelope(raw: Any) -> tuple[Any, Any, Any]:

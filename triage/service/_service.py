@@ -23,6 +23,7 @@ class Settings:
     model_sha256: str | None = None
     tokens: Tokens | None = None  # None: no authentication (loopback or --insecure)
     max_body: int = 1 << 20
+    max_batch_body: int = 64 << 20  # POST /v1/assess/batch: many reports
     on_error: str = "escalate"
     decision_log: str | Path | None = None
 
