@@ -163,6 +163,8 @@ class TestPolicy:
 
     def test_vocab_and_readiness(self, plain: TestClient) -> None:
         vocab = plain.get("/v1/vocab?lang=en").json()
+        printed = CliRunner().invoke(cli, ["vocab", "--lang", "en", "--format", "json"])
+        assert vocab == json.loads(printed.output)
         assert vocab["level"]["terms"][0].keys() == {"code", "en"}
         assert plain.get("/readyz").status_code == 200
 

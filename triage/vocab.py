@@ -576,7 +576,7 @@ for _code in (*EVER_INDICATORS, *INCIDENT_INDICATORS, *RED_FLAGS):
 
 def vocabulary_table(lang: str | None = None) -> dict[str, Any]:
     """Every vocabulary with its codes and labels (``zh``, ``en`` or both when None), and
-    for indicators the answers a yes implies: what `triage vocab --json` prints."""
+    for indicators the answers a yes implies: what `triage vocab --format json` prints."""
     closure = implied_closure()
     out: dict[str, Any] = {}
     for name, vocabulary in VOCABULARIES.items():
