@@ -27,6 +27,7 @@ from triage.service import Service, Settings, create_app, hash_token, read_token
 from .conftest import ROOT, example_reports
 
 MARK = "ZZSECRETZZ"
+JSON = "application/json"
 REPORTS = [r for _, r in example_reports()]
 DEFAULT = ROOT / "triage" / "rules" / "default" / "policy.yaml"
 
@@ -99,6 +100,17 @@ class TestHostile:
         assert response.status_code == status, response.text
         assert "Traceback" not in response.text and MARK not in response.text
         assert set(response.json()) == {"error", "message", "problems"}
+
+    def test_a_slow_body_times_out(self) -> None:
+        c = client(read_timeout=0.2)
+
+        def slow() -> Any:
+            yield b'{"id": '
+            time.sleep(1.0)
+            yield b'"x"}'
+
+        response = c.post("/v1/assess", content=slow(), headers={"content-type": JSON})
+        assert response.status_code == 408 and response.json()["error"] == "timeout"
 
     def test_no_marker_reaches_a_metric(self, plain: TestClient) -> None:
         plain.post("/v1/assess", json={**REPORTS[0], "narrative": MARK})

@@ -63,6 +63,13 @@ def _loopback(host: str) -> bool:
     show_default=True,
     help="An engine failure: the escalated P1 decision, or 503.",
 )
+@click.option(
+    "--read-timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0.1, 3600),
+    help="Seconds a request body may take to arrive (408 after).",
+)
 @click.option("--ssl-certfile", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--ssl-keyfile", type=click.Path(dir_okay=False, exists=True), default=None)
 @guarded
@@ -76,6 +83,7 @@ def serve(
     decision_log: str | None,
     max_body: int,
     on_error: str,
+    read_timeout: float,
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -100,6 +108,7 @@ def serve(
         max_body=max_body,
         on_error=on_error,
         decision_log=decision_log,
+        read_timeout=read_timeout,
     )
     service = Service(settings)
     if not service.ready():

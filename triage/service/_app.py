@@ -7,6 +7,7 @@ taken from a report.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -139,11 +140,15 @@ async def _body(request: Request, limit: int, kinds: tuple[str, ...] = (JSON,)) 
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise HttpProblem(413, "too-large", f"the body is limited to {limit} bytes")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise HttpProblem(413, "too-large", f"the body is limited to {limit} bytes")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(request.app.state.service.settings.read_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise HttpProblem(413, "too-large", f"the body is limited to {limit} bytes")
+                chunks.append(chunk)
+    except TimeoutError:  # a client that sends a byte a minute holds no worker for long
+        raise HttpProblem(408, "timeout", "the body did not arrive in time") from None
     return b"".join(chunks)
 
 

@@ -24,6 +24,7 @@ class Settings:
     tokens: Tokens | None = None  # None: no authentication (loopback or --insecure)
     max_body: int = 1 << 20
     max_batch_body: int = 64 << 20  # POST /v1/assess/batch: many reports
+    read_timeout: float = 30.0  # seconds for a request body to arrive
     on_error: str = "escalate"
     decision_log: str | Path | None = None
 
