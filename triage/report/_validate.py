@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
@@ -23,40 +23,40 @@ def validate_report(
     ``sources`` are the channels accepted (a policy may add its own to the standard
     ones, `triage vocab source`); by default the standard ones.
     """
-    allowed = SOURCES.codes if sources is None else tuple(sources)
-    more = _source_problems(report, allowed)
-    if isinstance(report, Report):
-        if more:
-            raise report_error(None, Report, more)
-        return report
-    try:
-        valid = Report.model_validate(report)
-    except ValidationError as exc:
-        raise report_error(exc, Report, more) from None
-    except RecursionError:
-        raise ReportError("invalid report: nested too deeply") from None
-    if more:
-        raise report_error(None, Report, more)
-    return valid
+    return _validated(Report, report, sources)
 
 
 def validate_stored(
     report: Report | StoredReport | Mapping[str, Any] | Any, sources: Sequence[str] | None = None
 ) -> Report | StoredReport:
     """An earlier report of a case checked for the fields its case reads (`StoredReport`),
-    or one `ReportError` listing every problem in them; a `Report` is kept as it is."""
-    if isinstance(report, (Report, StoredReport)):
+    or one `ReportError` listing every problem in them; a `Report` is checked as
+    `validate_report` checks it."""
+    if isinstance(report, StoredReport):
         return report
+    if isinstance(report, Report):
+        return validate_report(report, sources)
+    return _validated(StoredReport, report, sources)
+
+
+M = TypeVar("M", Report, StoredReport)
+
+
+def _validated(model: type[M], report: Any, sources: Sequence[str] | None) -> M:
     allowed = SOURCES.codes if sources is None else tuple(sources)
     more = _source_problems(report, allowed)
+    if isinstance(report, model):
+        if more:
+            raise report_error(None, model, more)
+        return report
     try:
-        valid = StoredReport.model_validate(report)
+        valid = model.model_validate(report)
     except ValidationError as exc:
-        raise report_error(exc, StoredReport, more) from None
+        raise report_error(exc, model, more) from None
     except RecursionError:
         raise ReportError("invalid report: nested too deeply") from None
     if more:
-        raise report_error(None, StoredReport, more)
+        raise report_error(None, model, more)
     return valid
 
 
