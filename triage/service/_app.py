@@ -11,7 +11,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .._errors import EngineError, Problem, ReportError, TriageError, UsageError
 from .._io._json import parse_json
@@ -48,9 +49,6 @@ OPEN = {"/healthz", "/readyz"}  # answered without a token
 ADMIN = {"/v1/policy/reload"}
 
 
-Next = Callable[[Request], Awaitable[Response]]
-
-
 class HttpProblem(Exception):
     def __init__(self, status: int, code: str, message: str, **headers: str) -> None:
         self.status, self.code, self.message, self.headers = status, code, message, headers
@@ -66,7 +64,7 @@ def create_app(service: Service) -> FastAPI:
     app = FastAPI(title="triage", version=__version__, docs_url=None, redoc_url=None)
     app.state.service = service
     _handlers(app)
-    _middleware(app, service)
+    app.add_middleware(_Guard, service=service)
     _routes(app, service)
     return app
 
@@ -98,38 +96,56 @@ def _handlers(app: FastAPI) -> None:
         return _error(422, "usage", "invalid request parameters", problems)
 
 
-def _middleware(app: FastAPI, service: Service) -> None:
-    tokens = service.settings.tokens
+class _Guard:
+    """Tokens, then the access log line and the request's count. A plain ASGI wrapper:
+    Starlette's ``@app.middleware("http")`` runs every request through extra tasks and
+    streams, a large share of a millisecond decision."""
 
-    @app.middleware("http")
-    async def _guard(request: Request, call_next: Next) -> Response:
+    def __init__(self, app: ASGIApp, service: Service) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         start = time.perf_counter()
-        path = request.url.path
-        if tokens is not None and path not in OPEN:
-            given = request.headers.get("authorization", "")
-            scheme, _, token = given.partition(" ")
-            role = tokens.role_of(token.strip()) if scheme.lower() == "bearer" else None
-            if role is None:
-                response = _error(401, "unauthorized", "a valid bearer token is needed",
-                                  **{"WWW-Authenticate": "Bearer"})  # fmt: skip
-                return _finish(service, request, response, start)
-            if path in ADMIN and role != "admin":
-                response = _error(403, "forbidden", "this needs the admin role")
-                return _finish(service, request, response, start)
-        response = await call_next(request)
-        return _finish(service, request, response, start)
+        status = [500]
 
+        async def sent(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
 
-def _finish(service: Service, request: Request, response: Response, start: float) -> Response:
-    seconds = time.perf_counter() - start
-    route = getattr(request.scope.get("route"), "path", "other")
-    service.metrics.request(route, response.status_code, seconds)
-    report_id = getattr(request.state, "report_id", None)
-    ACCESS.info(
-        "%s %s %d %.1fms%s", request.method, route, response.status_code, seconds * 1e3,
-        f" report={report_id}" if report_id else "",
-    )  # fmt: skip
-    return response
+        refused = self._refused(scope)
+        if refused is not None:
+            await refused(scope, receive, sent)
+        else:
+            await self.app(scope, receive, sent)
+        self._finish(scope, status[0], time.perf_counter() - start)
+
+    def _refused(self, scope: Scope) -> Response | None:
+        tokens = self.service.settings.tokens
+        path = scope["path"]
+        if tokens is None or path in OPEN:
+            return None
+        given = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+        scheme, _, token = given.partition(" ")
+        role = tokens.role_of(token.strip()) if scheme.lower() == "bearer" else None
+        if role is None:
+            return _error(401, "unauthorized", "a valid bearer token is needed",
+                          **{"WWW-Authenticate": "Bearer"})  # fmt: skip
+        if path in ADMIN and role != "admin":
+            return _error(403, "forbidden", "this needs the admin role")
+        return None
+
+    def _finish(self, scope: Scope, status: int, seconds: float) -> None:
+        route = getattr(scope.get("route"), "path", "other")
+        self.service.metrics.request(route, status, seconds)
+        report_id = scope.get("state", {}).get("report_id")
+        ACCESS.info(
+            "%s %s %d %.1fms%s", scope["method"], route, status, seconds * 1e3,
+            f" report={report_id}" if report_id else "",
+        )  # fmt: skip
 
 
 async def _body(request: Request, limit: int, kinds: tuple[str, ...] = (JSON,)) -> bytes:
@@ -198,9 +214,15 @@ def _routes(app: FastAPI, service: Service) -> None:
             raise HttpProblem(422, "usage", "lang is zh or en")
         raw = parse_json(await _body(request, limit), "<request>", limit=limit)
         report, history, events = _envelope(raw)
-        decision = await run_in_threadpool(
-            service.triage.assess, report, history=history, events=events
-        )
+        # On the event loop: a decision is about a millisecond of CPU under one GIL, and a
+        # hop to a worker thread and back cost a fifth of it; bodies still arrive
+        # concurrently, and a long history or a batch goes to a thread.
+        if history is None:
+            decision = service.triage.assess(report, events=events)
+        else:
+            decision = await run_in_threadpool(
+                service.triage.assess, report, history=history, events=events
+            )
         request.state.report_id = decision.report_id
         service.metrics.decision(decision.risk_level, decision.priority, decision.status)
         return Response(_decision_body(decision, lang), media_type=JSON)
