@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -261,3 +263,42 @@ class TestBatchAndOverdue:
         assert response.json() == [b.model_dump(mode="json") for b in expected]
         assert len(expected) > 0
         assert plain.post("/v1/overdue", json={"now": MARK}).status_code == 400
+
+
+def test_a_reload_under_load_never_mixes_two_policies(tmp_path: Path) -> None:
+    """Decisions made while the policy file flips between two versions are each exactly
+    what one of the two policies gives, the one whose sha256 the decision names."""
+    a = DEFAULT.read_text(encoding="utf-8")
+    b = re.sub(r"(\n\s+en: )(?![\"'|>\[{])", r"\1B ", a)  # English texts: trace, labels
+    path = tmp_path / "policy.yaml"
+    expected = {}
+    for text in (a, b):
+        path.write_text(text, encoding="utf-8")
+        t = triage.Triage(path, model=None)
+        expected[t.policy.sha256] = [
+            _without_time(json.loads(t.assess(r).to_json())) for r in REPORTS
+        ]
+    path.write_text(a, encoding="utf-8")
+    seen: list[tuple[int, dict[str, Any]]] = []
+    with client(policy=path) as c:
+
+        def decide(k: int) -> None:
+            for i in range(24):
+                n = (k + i) % len(REPORTS)
+                seen.append((n, c.post("/v1/assess", json=REPORTS[n]).json()))
+
+        def flip() -> None:
+            for i in range(12):
+                path.write_text(b if i % 2 == 0 else a, encoding="utf-8")
+                assert c.post("/v1/policy/reload").json()["reloaded"] is True
+
+        threads = [threading.Thread(target=decide, args=(k,)) for k in range(3)]
+        threads.append(threading.Thread(target=flip))
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    used = {d["policy"]["sha256"] for _, d in seen}
+    assert len(seen) == 72 and used == expected.keys()  # both served, none other
+    for n, decision in seen:
+        assert _without_time(decision) == expected[decision["policy"]["sha256"]][n]
