@@ -47,6 +47,18 @@ def _without_time(decision: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in decision.items() if k != "decided_at"}
 
 
+def _resolved(node: Any, defs: dict[str, Any], where: str) -> Any:
+    """``node`` with every ``$ref`` to ``where`` + name replaced by ``defs[name]``."""
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith(where):
+            return _resolved(defs[ref[len(where) :]], defs, where)
+        return {k: _resolved(v, defs, where) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_resolved(v, defs, where) for v in node]
+    return node
+
+
 class TestAssess:
     def test_the_decision_is_the_librarys(self, plain: TestClient) -> None:
         t = triage.Triage(model=None)
@@ -161,8 +173,14 @@ class TestPolicy:
         for kind in ("report", "decision", "policy"):
             assert plain.get(f"/v1/schema/{kind}").json() == schema(kind)
         assert plain.get("/v1/schema/secrets").status_code == 404
-        body = plain.get("/openapi.json").json()["paths"]["/v1/assess"]["post"]["requestBody"]
-        assert body["content"]["application/json"]["schema"] == schema("report")
+        document = plain.get("/openapi.json").json()
+        body = document["paths"]["/v1/assess"]["post"]["requestBody"]
+        components = document["components"]["schemas"]
+        moved = {k.removeprefix("Report."): v for k, v in components.items() if "Report." in k}
+        served = _resolved(body["content"][JSON]["schema"], moved, "#/components/schemas/Report.")
+        printed = schema("report")
+        assert served == _resolved(printed, printed["$defs"], "#/$defs/")
+        assert "$ref" not in json.dumps(served) and "victim" in served["properties"]
 
     def test_vocab_and_readiness(self, plain: TestClient) -> None:
         vocab = plain.get("/v1/vocab?lang=en").json()

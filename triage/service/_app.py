@@ -13,7 +13,8 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -35,18 +36,62 @@ from ._service import Service
 
 __all__ = ["create_app"]
 
+Lang = Literal["zh", "en"]
 ACCESS = logging.getLogger("triage.service.access")
 JSON = "application/json"
 NDJSON = "application/x-ndjson"
 _NDJSON_BODY = {
     "requestBody": {
         "required": True,
-        "content": {NDJSON: {"schema": {"type": "string", "description": "one report per line"}}},
+        "content": {
+            NDJSON: {
+                "schema": {"type": "string", "pattern": "\\S", "description": "one report per line"}
+            }
+        },
     }
 }
 SCHEMAS = ("report", "decision", "policy")
 OPEN = {"/healthz", "/readyz"}  # answered without a token
 ADMIN = {"/v1/policy/reload"}
+
+
+BODY = (408, 413, 415, 422)  # what reading and checking a request body may answer
+_ERROR = {
+    "type": "object",
+    "required": ["error", "message", "problems"],
+    "properties": {
+        "error": {"type": "string", "description": "a stable code"},
+        "message": {"type": "string"},
+        "problems": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_OVERDUE_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            JSON: {
+                "schema": {
+                    "type": "object",
+                    "required": ["decision", "now"],
+                    "properties": {
+                        "decision": {"type": "object", "description": "as /v1/assess answers"},
+                        "events": {"type": "array", "items": {"type": "object"}},
+                        "now": {"type": "string", "format": "date-time"},
+                        "window_hours": {"type": "number", "minimum": 0},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The error answers a route documents: its own, and 401/403 for tokens."""
+    return {
+        status: {"description": HTTPStatus(status).phrase, "content": {JSON: {"schema": _ERROR}}}
+        for status in (401, 403, *statuses)
+    }
 
 
 class HttpProblem(Exception):
@@ -185,11 +230,11 @@ def _routes(app: FastAPI, service: Service) -> None:
         }
     }
 
-    @app.get("/healthz")
+    @app.get("/healthz", responses=_errors())
     async def healthz() -> dict[str, str]:
         return {"status": "alive"}
 
-    @app.get("/readyz")
+    @app.get("/readyz", responses=_errors(503))
     async def readyz() -> Response:
         if await run_in_threadpool(service.ready):
             return JSONResponse({"status": "ready", "policy": service.triage.policy.sha256})
@@ -198,20 +243,29 @@ def _routes(app: FastAPI, service: Service) -> None:
     generated = app.openapi
 
     def openapi() -> dict[str, Any]:
-        # FastAPI writes its document without null values, which would drop the schema's
-        # "default": null; the report schema goes in as `triage schema report` prints it.
+        # FastAPI writes its document without null values, which would drop the schemas'
+        # "default": null: the report and decision schemas go in as `triage schema`
+        # prints them, their definitions under components (where OpenAPI looks for them).
         if app.openapi_schema is None:
             document = generated()
-            document["paths"]["/v1/assess"]["post"]["requestBody"] = report_body["requestBody"]
+            components = document.setdefault("components", {}).setdefault("schemas", {})
+            post = document["paths"]["/v1/assess"]["post"]
+            post["requestBody"]["content"][JSON]["schema"] = _placed(
+                schema("report", service.triage.policy.sources), "Report", components
+            )
+            decided = _placed(_decision_response(), "Decision", components)
+            post["responses"]["200"] = {"description": "the decision",
+                                        "content": {JSON: {"schema": decided}}}  # fmt: skip
+            batch = document["paths"]["/v1/assess/batch"]["post"]["responses"]
+            batch["200"] = {"description": "one record per line, in input order",
+                            "content": {NDJSON: {"schema": {"type": "string"}}}}  # fmt: skip
             app.openapi_schema = document
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.post("/v1/assess", openapi_extra=report_body)
-    async def assess(request: Request, lang: str | None = None) -> Response:
-        if lang not in (None, "zh", "en"):
-            raise HttpProblem(422, "usage", "lang is zh or en")
+    @app.post("/v1/assess", openapi_extra=report_body, responses=_errors(*BODY, 503))
+    async def assess(request: Request, lang: Lang | None = None) -> Response:
         raw = parse_json(await _body(request, limit), "<request>", limit=limit)
         report, history, events = _envelope(raw)
         # On the event loop: a decision is about a millisecond of CPU under one GIL, and a
@@ -227,40 +281,40 @@ def _routes(app: FastAPI, service: Service) -> None:
         service.metrics.decision(decision.risk_level, decision.priority, decision.status)
         return Response(_decision_body(decision, lang), media_type=JSON)
 
-    @app.post("/v1/assess/batch", openapi_extra=_NDJSON_BODY)
+    @app.post("/v1/assess/batch", openapi_extra=_NDJSON_BODY, responses=_errors(*BODY))
     async def assess_batch(request: Request) -> Response:
         body = await _body(request, service.settings.max_batch_body, (NDJSON,))
+        if not body.strip():
+            raise HttpProblem(422, "empty", "no report: send one JSON report per line")
         return StreamingResponse(_batch_lines(service, body), media_type=NDJSON)
 
-    @app.post("/v1/overdue")
+    @app.post("/v1/overdue", openapi_extra=_OVERDUE_BODY, responses=_errors(*BODY, 400))
     async def overdue_of(request: Request) -> Response:
         raw = parse_json(await _body(request, limit), "<request>", limit=limit)
         return Response(_overdue(raw), media_type=JSON)
 
-    @app.get("/v1/policy")
+    @app.get("/v1/policy", responses=_errors())
     async def policy() -> dict[str, Any]:
         return service.policy_info()
 
-    @app.post("/v1/policy/reload")
+    @app.post("/v1/policy/reload", responses=_errors(422))
     async def reload() -> Response:
         failed = await run_in_threadpool(service.reload)
         if failed is not None:
             return JSONResponse({"reloaded": False, **failed}, status_code=422)
         return JSONResponse({"reloaded": True, **service.policy_info()})
 
-    @app.get("/v1/vocab")
-    async def vocab(lang: str | None = None) -> dict[str, Any]:
-        if lang not in (None, "zh", "en"):
-            raise HttpProblem(422, "usage", "lang is zh or en")
+    @app.get("/v1/vocab", responses=_errors(422))
+    async def vocab(lang: Lang | None = None) -> dict[str, Any]:
         return vocabulary_table(lang)
 
-    @app.get("/v1/schema/{kind}")
+    @app.get("/v1/schema/{kind}", responses=_errors(404))
     async def schemas(kind: str) -> dict[str, Any]:
         if kind not in SCHEMAS:
             raise HttpProblem(404, "not-found", "schemas: report, decision, policy")
         return schema(kind, service.triage.policy.sources if kind == "report" else None)
 
-    @app.get("/metrics")
+    @app.get("/metrics", responses=_errors(), response_class=PlainTextResponse)
     async def metrics() -> Response:
         text = service.metrics.render(service.triage.policy.sha256)
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
@@ -297,6 +351,24 @@ def _overdue(raw: Any) -> bytes:
         raise UsageError("now needs a UTC offset")
     breaches = overdue(decision, raw.get("events") or (), now, window)
     return json.dumps([b.model_dump(mode="json") for b in breaches], ensure_ascii=False).encode()
+
+
+def _placed(found: dict[str, Any], prefix: str, components: dict[str, Any]) -> dict[str, Any]:
+    """``found`` with its ``$defs`` moved to OpenAPI's components as ``prefix.Name``."""
+    text = json.dumps(found)
+    for name in found.get("$defs", {}):
+        text = text.replace(f'"#/$defs/{name}"', f'"#/components/schemas/{prefix}.{name}"')
+    moved = json.loads(text)
+    for name, definition in moved.pop("$defs", {}).items():
+        components[f"{prefix}.{name}"] = definition
+    return dict(moved)
+
+
+def _decision_response() -> dict[str, Any]:
+    """The decision's schema, and the explanation ``?lang=`` adds to it."""
+    found = schema("decision")
+    found["properties"] = {**found["properties"], "explanation": {"type": "string"}}
+    return found
 
 
 def _envelope(raw: Any) -> tuple[Any, Any, Any]:
