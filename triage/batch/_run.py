@@ -38,7 +38,7 @@ from ..decision import Rejected
 from ..explanation._tables import progress_bar
 from ..rules._evaluate import describe_verify
 
-__all__ = ["Summary", "decision_line", "run_batch"]
+__all__ = ["Summary", "decision_line", "record_line", "run_batch"]
 
 
 @dataclass
@@ -96,7 +96,7 @@ def _items(reader: LineReader, name: str, summary: Summary) -> Iterator[Any]:
             yield PAUSE
 
 
-def _dumps(record: dict[str, Any]) -> str:
+def record_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
@@ -121,7 +121,7 @@ class _Repeats:
 
 
 def _repeat_warning(line: int | None, index: int, where: str, first: int | None) -> str:
-    return _dumps(
+    return record_line(
         {
             "record": "warning",
             "line": line,
@@ -294,7 +294,7 @@ def _run(
                 _freeze()
             if isinstance(result, Rejected):
                 summary.rejected += 1
-                errs.write(_dumps(result.as_dict()))
+                errs.write(record_line(result.as_dict()))
             else:
                 summary.decided += 1
                 assert meta is not None  # every decision has one

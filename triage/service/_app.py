@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .._errors import EngineError, Problem, ReportError, TriageError, UsageError
 from .._io._json import parse_json
 from .._version import __version__
-from ..batch._run import decision_line
+from ..batch._run import decision_line, record_line
 from ..decision import Decision, Rejected
 from ..explanation import explain
 from ..policytest._schemas import schema
@@ -223,12 +223,6 @@ def _decision_body(decision: Decision, lang: str | None) -> bytes:
 
 def _routes(app: FastAPI, service: Service) -> None:
     limit = service.settings.max_body
-    report_body = {
-        "requestBody": {
-            "required": True,
-            "content": {JSON: {"schema": schema("report", service.triage.policy.sources)}},
-        }
-    }
 
     @app.get("/healthz", responses=_errors())
     async def healthz() -> dict[str, str]:
@@ -250,9 +244,8 @@ def _routes(app: FastAPI, service: Service) -> None:
             document = generated()
             components = document.setdefault("components", {}).setdefault("schemas", {})
             post = document["paths"]["/v1/assess"]["post"]
-            post["requestBody"]["content"][JSON]["schema"] = _placed(
-                schema("report", service.triage.policy.sources), "Report", components
-            )
+            report = _placed(schema("report", service.triage.policy.sources), "Report", components)
+            post["requestBody"] = {"required": True, "content": {JSON: {"schema": report}}}
             decided = _placed(_decision_response(), "Decision", components)
             post["responses"]["200"] = {"description": "the decision",
                                         "content": {JSON: {"schema": decided}}}  # fmt: skip
@@ -264,7 +257,7 @@ def _routes(app: FastAPI, service: Service) -> None:
 
     app.openapi = openapi  # type: ignore[method-assign]
 
-    @app.post("/v1/assess", openapi_extra=report_body, responses=_errors(*BODY, 503))
+    @app.post("/v1/assess", responses=_errors(*BODY, 503))
     async def assess(request: Request, lang: Lang | None = None) -> Response:
         raw = parse_json(await _body(request, limit), "<request>", limit=limit)
         report, history, events = _envelope(raw)
@@ -329,7 +322,7 @@ def _batch_lines(service: Service, body: bytes) -> Iterator[bytes]:
         if isinstance(result, Rejected):
             service.metrics.rejection(result.code)
             record = {**result.as_dict(), "line": line, "where": f"<request>:{line}"}
-            yield (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+            yield record_line(record).encode("utf-8")
         else:
             service.metrics.decision(result.risk_level, result.priority, result.status)
             yield decision_line(line, result.to_json()).encode("utf-8")
