@@ -77,7 +77,7 @@ def _latest_yes(history: History) -> dict[str, Earlier]:
     """Each indicator mapped to the latest earlier report that answered it yes."""
     latest: dict[str, Earlier] = {}
     for earlier in history.items:  # oldest first: a later yes replaces an earlier one
-        values = earlier.answers.values
+        values = earlier.values
         for code in compress(values, map(_YES, values.values())):  # keys, values align
             latest[code] = earlier
     return latest

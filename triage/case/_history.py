@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from .._errors import HistoryError, Problem, ReportError, UsageError
 from .._io._json import parse_json
 from ..decision import Decision
-from ..report import Answers, Report, StoredReport, normalise, validate_stored
+from ..report import Report, StoredReport, answer_values, validate_stored
 from ..report._problems import translate
 from ..routing._supervise import Event, parse_event
 from ..vocab import LEVELS
@@ -28,7 +28,7 @@ class Earlier:
     """One earlier report of the case, its answers, and the decision it was given."""
 
     report: Report | StoredReport  # the fields the case reads of it
-    answers: Answers
+    values: Mapping[str, str]  # its answers, normalised: every indicator -> yes/no/unknown
     decision: Decision | Summary
 
 
@@ -146,7 +146,7 @@ def _item(
                     "该决定不属于同一项中的报告", "this decision is not the one its report got")
         )  # fmt: skip
         return None
-    return Earlier(report, normalise(report, explain=False), decision)
+    return Earlier(report, answer_values(report), decision)
 
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..decision import Decision
-from ..report import Answers, Report, normalise, validate_report
+from ..report import Report, answer_values, validate_report
 from ..vocab import INDICATORS
 from ._history import Earlier, History, Summary
 
@@ -102,8 +102,7 @@ _INDEX = {c: i for i, c in enumerate(_CODES)}
 
 
 def _kept(report: Report, decision: Decision) -> Earlier:
-    answers = normalise(report)
-    compact = Answers(_Letters(answers.values), {}, (), answers.intimate, answers.separated)  # type: ignore[arg-type]
+    compact = _Letters(answer_values(report))
     summary = Summary.model_validate(decision, from_attributes=True)
     seen = _Seen(report.id, report.case_id, report.reported_at, report.source, report.kind)
     return Earlier(seen, compact, summary)  # type: ignore[arg-type]

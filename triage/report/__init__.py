@@ -21,7 +21,7 @@ from ._model import (
     UpcomingContact,
     Victim,
 )
-from ._normalise import Answers, Derivation, normalise
+from ._normalise import Answers, Derivation, answer_values, normalise
 from ._problems import report_error
 from ._validate import validate_report, validate_stored
 
@@ -40,6 +40,7 @@ __all__ = [
     "StoredReport",
     "UpcomingContact",
     "Victim",
+    "answer_values",
     "normalise",
     "report_error",
     "validate_report",
