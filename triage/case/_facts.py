@@ -35,9 +35,7 @@ def case_facts(report: Report, answers: Answers, carried: Answers, history: Hist
     last = history.last
     before = {code for e in earlier for code in RED_FLAGS if e.values[code] == "yes"}
     new = tuple(c for c in RED_FLAGS if answers.values[c] == "yes" and c not in before)
-    again = any(
-        carried.values[c] == "unknown" and last.values[c] == "unknown" for c in RED_FLAGS
-    )
+    again = any(carried.values[c] == "unknown" and last.values[c] == "unknown" for c in RED_FLAGS)
     gap = report.reported_at - last.report.reported_at
     return CaseFacts(
         reports_12m=sum(1 for e in earlier if e.report.reported_at >= since),

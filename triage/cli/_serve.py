@@ -70,6 +70,19 @@ def _loopback(host: str) -> bool:
     type=click.FloatRange(0.1, 3600),
     help="Seconds a request body may take to arrive (408 after).",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server processes, each with its own pipeline; one policy among them.",
+)
+@click.option(
+    "--cors-origin",
+    "cors_origins",
+    multiple=True,
+    help="An origin browsers may call from (repeatable); none by default.",
+)
 @click.option("--ssl-certfile", type=click.Path(dir_okay=False, exists=True), default=None)
 @click.option("--ssl-keyfile", type=click.Path(dir_okay=False, exists=True), default=None)
 @guarded
@@ -84,6 +97,8 @@ def serve(
     max_body: int,
     on_error: str,
     read_timeout: float,
+    workers: int,
+    cors_origins: tuple[str, ...],
     ssl_certfile: str | None,
     ssl_keyfile: str | None,
 ) -> None:
@@ -109,29 +124,55 @@ def serve(
         on_error=on_error,
         decision_log=decision_log,
         read_timeout=read_timeout,
+        cors_origins=cors_origins,
     )
     service = Service(settings)
     if not service.ready():
         raise UsageError("the model could not be loaded")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    config = uvicorn.Config(
-        create_app(service),
-        host=host,
-        port=port,
-        access_log=False,  # its lines carry query strings; triage.service.access does not
-        log_level="info",
-        timeout_keep_alive=5,
-        timeout_graceful_shutdown=10,
-        ssl_certfile=ssl_certfile,
-        ssl_keyfile=ssl_keyfile,
-        server_header=False,
-    )
-    server = uvicorn.Server(config)
+
+    def config(app: Any) -> Any:
+        return uvicorn.Config(
+            app,
+            host=host,
+            port=port,
+            access_log=False,  # its lines carry query strings; triage.service.access not
+            log_level="info",
+            timeout_keep_alive=5,
+            timeout_graceful_shutdown=GRACE,
+            ssl_certfile=ssl_certfile,
+            ssl_keyfile=ssl_keyfile,
+            server_header=False,
+        )
+
+    if workers > 1:
+        sys.exit(_supervise(service, workers, config))
+    server = uvicorn.Server(config(create_app(service)))
     _reload_on_hangup(service)
     # uvicorn finishes the requests under way, then passes the signal on: done, not failed
     with contextlib.suppress(KeyboardInterrupt):
         server.run()
     sys.exit(0)
+
+
+GRACE = 10  # seconds a server may take to finish its requests once asked to stop
+
+
+def _supervise(service: Any, workers: int, config: Any) -> int:
+    """``workers`` processes on one socket, one policy among them (`service._workers`)."""
+    import uvicorn
+
+    from ..service import Supervisor, create_app
+
+    sock = config(None).bind_socket()
+
+    def run(worker_service: Any, listening: Any) -> None:
+        uvicorn.Server(config(create_app(worker_service))).run(sockets=[listening])
+
+    # the parent's own stop is the workers' (theirs is graceful): done, not failed
+    with contextlib.suppress(KeyboardInterrupt):
+        return Supervisor(service, workers, run, grace=GRACE + 5).run(sock)
+    return 0
 
 
 def _reload_on_hangup(service: Any) -> None:

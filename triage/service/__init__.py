@@ -10,5 +10,15 @@ from __future__ import annotations
 from ._app import create_app
 from ._service import Service, Settings
 from ._tokens import ROLES, Tokens, hash_token, read_tokens
+from ._workers import Supervisor
 
-__all__ = ["ROLES", "Service", "Settings", "Tokens", "create_app", "hash_token", "read_tokens"]
+__all__ = [
+    "ROLES",
+    "Service",
+    "Settings",
+    "Supervisor",
+    "Tokens",
+    "create_app",
+    "hash_token",
+    "read_tokens",
+]

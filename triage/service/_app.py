@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
@@ -110,6 +111,16 @@ def create_app(service: Service) -> FastAPI:
     app.state.service = service
     _handlers(app)
     app.add_middleware(_Guard, service=service)
+    origins = list(service.settings.cors_origins)
+    if origins:  # off unless configured: a browser page elsewhere may not call at all
+        # outermost, so a browser's preflight (which carries no token) is answered here
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        )
     _routes(app, service)
     return app
 
@@ -309,7 +320,7 @@ def _routes(app: FastAPI, service: Service) -> None:
 
     @app.get("/metrics", responses=_errors(), response_class=PlainTextResponse)
     async def metrics() -> Response:
-        text = service.metrics.render(service.triage.policy.sha256)
+        text = service.render_metrics()
         return PlainTextResponse(text, media_type="text/plain; version=0.0.4")
 
 

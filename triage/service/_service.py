@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,23 +29,41 @@ class Settings:
     read_timeout: float = 30.0  # seconds for a request body to arrive
     on_error: str = "escalate"
     decision_log: str | Path | None = None
+    cors_origins: tuple[str, ...] = ()  # origins browsers may call from; none: CORS off
 
 
 class Service:
     """The pipeline the server decides with; a reload swaps its policy atomically
-    (`Triage.reload`), so a request finishes on the policy it started with."""
+    (`Triage.reload`), so a request finishes on the policy it started with.
 
-    def __init__(self, settings: Settings) -> None:
+    A worker among several (``triage serve --workers``) starts from the policy text its
+    supervisor holds (``source``), not from the file, and tells the supervisor what each
+    reload it made gave (``announce``), so that every worker serves the same policy.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        source: bytes | None = None,
+        metrics: Metrics | None = None,
+        loaded_at: str | None = None,
+    ) -> None:
         self.settings = settings
-        self.metrics = Metrics()
+        self.metrics = metrics if metrics is not None else Metrics()
+        # the counts a scrape answers with: this process's, or every worker's
+        self.render_metrics: Callable[[], str] = lambda: self.metrics.render(
+            self.triage.policy.sha256
+        )
+        self.announce: Callable[[dict[str, Any]], None] | None = None
         self.triage = Triage(
-            settings.policy,
+            settings.policy if source is None else source,
             model=settings.model,
             model_sha256=settings.model_sha256,
             on_error=settings.on_error,  # type: ignore[arg-type]
             decision_log=settings.decision_log,
         )
-        self.loaded_at = _now()
+        self.loaded_at = loaded_at or _now()
         self.last_reload_error: dict[str, Any] | None = None
         self._reloading = threading.Lock()
 
@@ -68,10 +88,31 @@ class Service:
                     "message": exc.message,
                     "problems": [p.as_dict() for p in exc.problems],
                 }
-                return self.last_reload_error
-            self.loaded_at = _now()
-            self.last_reload_error = None
-            return None
+                failed: dict[str, Any] | None = self.last_reload_error
+            else:
+                self.loaded_at = _now()
+                self.last_reload_error = failed = None
+        if self.announce is not None:
+            self.announce(self.reload_news())
+        return failed
+
+    def reload_news(self) -> dict[str, Any]:
+        """What the last reload gave, as `adopt` takes it: the policy text now served and
+        when it was loaded, and the refusal if the last attempt failed."""
+        return {
+            "source": base64.b64encode(self.triage.policy.source).decode("ascii"),
+            "loaded_at": self.loaded_at,
+            "error": self.last_reload_error,
+        }
+
+    def adopt(self, news: dict[str, Any]) -> None:
+        """Serve the policy another process loaded and checked (``reload_news``)."""
+        source = base64.b64decode(news["source"])
+        with self._reloading:
+            if source != self.triage.policy.source:
+                self.triage.reload(source)
+            self.loaded_at = news["loaded_at"]
+            self.last_reload_error = news["error"]
 
     def policy_info(self) -> dict[str, Any]:
         policy = self.triage.policy
