@@ -308,9 +308,25 @@ class TestBoard:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_stop_leaves_no_process(workers: int) -> None:
+def test_ctrl_c_stops_every_process(workers: int) -> None:
     with serving(workers=workers) as server:
         pids = _children(server.proc.pid)
         server.proc.send_signal(signal.SIGINT)
         assert server.proc.wait(timeout=30) == 0
     assert not any(_alive(p) for p in pids)
+
+
+def test_a_stop_while_a_worker_is_replaced_reaches_the_replacement() -> None:
+    """SIGTERM just after a worker died: its replacement, still starting, stops too
+    (a signal that reached it before its own handlers once left it serving until the
+    parent's grace period ran out)."""
+    with serving() as server:
+        pid = server.proc.pid
+        before = _children(pid)
+        os.kill(min(before), signal.SIGKILL)
+        _eventually(lambda: len(_children(pid) - before) == 1)
+        after = _children(pid)
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=60) == 0
+    assert not any(_alive(p) for p in after)
+    assert "did not stop" not in server.output  # type: ignore[attr-defined]

@@ -160,18 +160,12 @@ GRACE = 10  # seconds a server may take to finish its requests once asked to sto
 
 def _supervise(service: Any, workers: int, config: Any) -> int:
     """``workers`` processes on one socket, one policy among them (`service._workers`)."""
-    import uvicorn
-
-    from ..service import Supervisor, create_app
+    from ..service import Supervisor
 
     sock = config(None).bind_socket()
-
-    def run(worker_service: Any, listening: Any) -> None:
-        uvicorn.Server(config(create_app(worker_service))).run(sockets=[listening])
-
     # the parent's own stop is the workers' (theirs is graceful): done, not failed
     with contextlib.suppress(KeyboardInterrupt):
-        return Supervisor(service, workers, run, grace=GRACE + 5).run(sock)
+        return Supervisor(service, workers, config, grace=GRACE + 5).run(sock)
     return 0
 
 

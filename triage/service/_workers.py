@@ -34,11 +34,14 @@ import struct
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import uvicorn
+
 from .._signals import worker_signals
+from ._app import create_app
 from ._metrics import Metrics
 from ._service import Service, Settings
 
@@ -49,6 +52,8 @@ _HEADER = struct.Struct("!I")
 STARTUP_FAILED = 3  # a worker's exit status when it could not start serving
 QUICK = 2.0  # seconds: a worker that dies sooner after its start counts as a failed start
 MAX_QUICK_DEATHS = 5  # in a row: the workers cannot run here; stop rather than fork forever
+# Blocked across each fork, so that none reaches a worker before it has its own handlers.
+_BLOCKED = {signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD}
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -148,21 +153,22 @@ class _Worker:
 class Supervisor:
     """Runs ``workers`` processes serving ``service``'s policy on one listening socket.
 
-    ``serve(service, sock)`` runs in each worker (the uvicorn server); ``grace`` is how
-    long a worker may take to finish its requests after SIGTERM.
+    ``config(app)`` is the uvicorn configuration each worker serves ``app`` with;
+    ``grace`` is how long a worker may take to finish its requests after SIGTERM.
     """
 
     def __init__(
         self,
         service: Service,
         workers: int,
-        serve: Callable[[Service, socket.socket], None],
+        config: Callable[[Any], uvicorn.Config],
         grace: float,
     ) -> None:
         self.service = service  # the parent's: loads the file on SIGHUP, never serves
         self.count = workers
-        self.serve = serve
+        self.config = config
         self.grace = grace
+        self.pid = os.getpid()
         self.board = Board(workers)
         self.workers: dict[int, _Worker] = {}  # by slot
         self._signals: list[int] = []
@@ -221,6 +227,7 @@ class Supervisor:
     def _start(self, slot: int, sock: socket.socket) -> None:
         here, there = socket.socketpair()
         news = self.service.reload_news()
+        signal.pthread_sigmask(signal.SIG_BLOCK, _BLOCKED)
         pid = os.fork()
         if pid == 0:  # the worker: never returns into the parent's code
             status = STARTUP_FAILED
@@ -234,6 +241,7 @@ class Supervisor:
                 status = 1 if self.serving else STARTUP_FAILED
             finally:
                 os._exit(status)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
         there.close()
         self.workers[slot] = _Worker(slot, pid, here, time.monotonic())
         LOG.info("worker %d started (pid %d)", slot, pid)
@@ -296,6 +304,7 @@ class Supervisor:
                     del self.workers[slot]
             time.sleep(0.02)
         for worker in self.workers.values():  # past the grace period
+            LOG.error("worker %d did not stop within %.0f s: killed", worker.slot, self.grace)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(worker.pid, signal.SIGKILL)
             os.waitpid(worker.pid, 0)
@@ -315,10 +324,7 @@ def _worker(
     supervisor: Supervisor,
 ) -> int:
     """Build this worker's own pipeline from the parent's policy text and serve."""
-    worker_signals()  # Ctrl-C is the parent's to handle; die with the parent
-    for sig in (signal.SIGHUP, signal.SIGCHLD):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.set_wakeup_fd(-1)
+    stop = _worker_signals(supervisor.pid)
     board = supervisor.board
     service = Service(
         settings,
@@ -344,18 +350,46 @@ def _worker(
     service.announce = announce
     threading.Thread(target=_listen, args=(conn, service), daemon=True).start()
     threading.Thread(target=_publish, args=(board, slot, service), daemon=True).start()
-    # SIGHUP at a worker is for the whole service: the parent loads the file for all
-    signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(os.getppid(), signal.SIGHUP))
-    # uvicorn raises the signal that stopped it again once it is done: by then the
-    # requests are finished and the counts are to be written, not cut short
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda signum, frame: None)
     supervisor.serving = True
-    supervisor.serve(service, sock)
+    _Server(supervisor.config(create_app(service)), stop).run(sockets=[sock])
     board.write(slot, service.metrics.state())
     sys.stdout.flush()
     sys.stderr.flush()
     return 0
+
+
+def _worker_signals(parent: int) -> list[int]:
+    """A worker's signals, set while the parent's fork has them blocked: SIGTERM is
+    noted (the server stops on it, however early it came), Ctrl-C is the parent's,
+    SIGHUP goes to the parent (which loads the file for all). Returns the list SIGTERM
+    is noted in."""
+    worker_signals()  # Ctrl-C ignored; SIGTERM when the parent dies
+    stop: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stop.append(signum))
+    signal.signal(signal.SIGHUP, lambda signum, frame: os.kill(parent, signal.SIGHUP))
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _BLOCKED)
+    if os.getppid() != parent:  # it died before the worker asked to die with it
+        os._exit(1)
+    return stop
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, stopped by SIGTERM alone (noted before it started, or after),
+    and not raising the signal again when it is done: the worker then writes its counts
+    and exits 0."""
+
+    def __init__(self, config: uvicorn.Config, stop: list[int]) -> None:
+        super().__init__(config)
+        self._stop = stop
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        signal.signal(signal.SIGTERM, self.handle_exit)
+        if self._stop:
+            self.should_exit = True
+        yield
 
 
 def _listen(conn: socket.socket, service: Service) -> None:
