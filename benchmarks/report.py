@@ -99,10 +99,12 @@ def row(bench: dict[str, Any]) -> str | None:
             f"(p50, unseen) | {extra['history_p50_us']:.0f} µs vs {extra['alone_p50_us']:.0f} µs "
             f"= {extra['ratio']:.2f}× | ≤ 2× |"
         )
-    if name == "test_service_beside_batch" and "ratio" in bench.get("extra_info", {}):
+    if name.startswith("test_service_beside_batch") and "ratio" in bench.get("extra_info", {}):
         extra = bench["extra_info"]
+        n = extra.get("workers", 1)
+        procs = "1 process" if n == 1 else f"{n} processes"
         return (
-            f"| service, 1 process, 32 clients on loopback, beside `triage batch` (1 process) "
+            f"| service, {procs}, 32 clients on loopback, beside `triage batch` ({procs}) "
             f"| {extra['service_reports_per_s']:,} vs {extra['batch_reports_per_s']:,} "
             f"reports/s = {extra['ratio']:.2f}×; at half that rate p50 "
             f"{extra['half_rate_p50_ms']} ms, p99 {extra['half_rate_p99_ms']} ms "

@@ -1,11 +1,12 @@
 """The HTTP service under load on loopback, beside `triage batch` on the same reports.
 
-One server process (`triage serve`, packaged policy and model, every decision checked by
-durable-rules) answers 6,000 unseen reports sent by 32 concurrent keep-alive clients, and
-stops by itself; then 2,000 more are sent at half the throughput it reached, for the
-latency an intake system sees when the service is not saturated. `triage batch --jobs 1`
-decides the same 6,000 reports in the same run (process start-up included). Throughput,
-the ratio and the latencies are in extra_info; the load generator shares the 2 cores.
+One server (`triage serve --workers N`, packaged policy and model, every decision checked
+by durable-rules) answers 6,000 unseen reports sent by 32 concurrent keep-alive clients,
+and stops by itself; then 2,000 more are sent at half the throughput it reached, for the
+latency an intake system sees when the service is not saturated. `triage batch --jobs N`
+decides the same 6,000 reports in the same run (process start-up included), for N = 1
+and 2. Throughput, the ratio and the latencies are in extra_info; the load generator
+shares the 2 cores.
 """
 
 from __future__ import annotations
@@ -70,14 +71,15 @@ async def _send(
 
 
 @pytest.mark.benchmark(group="service")
-def test_service_beside_batch(benchmark: Any, tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_service_beside_batch(benchmark: Any, tmp_path: Path, workers: int) -> None:
     reports = cohort.generate(COUNT + PACED, seed=909).reports
     bodies = [json.dumps(r).encode() for r in reports]
     archive = tmp_path / "reports.jsonl"
     archive.write_bytes(b"\n".join(bodies[:COUNT]) + b"\n")
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "triage", "serve", "--port", str(port)],
+        [sys.executable, "-m", "triage", "serve", "--port", str(port), "--workers", str(workers)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ},
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -96,11 +98,14 @@ def test_service_beside_batch(benchmark: Any, tmp_path: Path) -> None:
         assert server.wait(timeout=30) == 0
     assert errors == 0 and paced_errors == 0
     start = time.perf_counter()
-    summary = run_batch(str(archive), str(tmp_path / "out.jsonl"), str(tmp_path / "e.jsonl"))
+    summary = run_batch(
+        str(archive), str(tmp_path / "out.jsonl"), str(tmp_path / "e.jsonl"), jobs=workers
+    )
     batch_rps = COUNT / (time.perf_counter() - start)
     assert summary.decided == COUNT
     paced.sort()
     benchmark.extra_info.update(
+        workers=workers,
         service_reports_per_s=round(rps),
         batch_reports_per_s=round(batch_rps),
         ratio=round(rps / batch_rps, 2),
