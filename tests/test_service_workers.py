@@ -330,3 +330,20 @@ def test_a_stop_while_a_worker_is_replaced_reaches_the_replacement() -> None:
         assert server.proc.wait(timeout=60) == 0
     assert not any(_alive(p) for p in after)
     assert "did not stop" not in server.output  # type: ignore[attr-defined]
+
+
+def test_the_warm_up_decision_is_in_no_log_and_no_count(tmp_path: Path) -> None:
+    """Before serving, a synthetic decision warms the pipeline up: it is nobody's report,
+    so it appears in neither the decision log nor the counts."""
+    import gc
+
+    log = tmp_path / "decisions.jsonl"
+    service = Service(Settings(model="default", decision_log=str(log)))
+    frozen = gc.get_freeze_count()
+    try:
+        service.warm()
+        assert gc.get_freeze_count() > frozen  # what it built is out of the collector's way
+    finally:
+        gc.unfreeze()
+    assert not log.exists() or log.read_text() == ""
+    assert "triage_decisions_total{" not in service.render_metrics()

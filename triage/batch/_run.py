@@ -156,7 +156,7 @@ WARM_UP = 200  # decisions after which what the run keeps (policy, engine, table
 FREEZE_EVERY = 20_000
 
 
-def _freeze() -> None:
+def freeze_long_lived() -> None:
     """Move what the run has built so far out of the collector's way: a full collection
     walks every remembered match and paused a run ~80 ms each time. Decisions are
     freed by reference counting, which freezing does not stop."""
@@ -291,7 +291,7 @@ def _run(
         for line, result, record, meta in decided:
             index += 1
             if index % FREEZE_EVERY == WARM_UP:
-                _freeze()
+                freeze_long_lived()
             if isinstance(result, Rejected):
                 summary.rejected += 1
                 errs.write(record_line(result.as_dict()))

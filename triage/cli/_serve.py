@@ -148,6 +148,7 @@ def serve(
     if workers > 1:
         sys.exit(_supervise(service, workers, config))
     server = uvicorn.Server(config(create_app(service)))
+    service.warm()
     _reload_on_hangup(service)
     # uvicorn finishes the requests under way, then passes the signal on: done, not failed
     with contextlib.suppress(KeyboardInterrupt):

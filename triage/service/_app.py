@@ -282,7 +282,7 @@ def _routes(app: FastAPI, service: Service) -> None:
                 service.triage.assess, report, history=history, events=events
             )
         request.state.report_id = decision.report_id
-        service.metrics.decision(decision.risk_level, decision.priority, decision.status)
+        service.decided(decision)
         return Response(_decision_body(decision, lang), media_type=JSON)
 
     @app.post("/v1/assess/batch", openapi_extra=_NDJSON_BODY, responses=_errors(*BODY))
@@ -335,7 +335,7 @@ def _batch_lines(service: Service, body: bytes) -> Iterator[bytes]:
             record = {**result.as_dict(), "line": line, "where": f"<request>:{line}"}
             yield record_line(record).encode("utf-8")
         else:
-            service.metrics.decision(result.risk_level, result.priority, result.status)
+            service.decided(result)
             yield decision_line(line, result.to_json()).encode("utf-8")
 
 

@@ -335,6 +335,7 @@ def _worker(
     service.last_reload_error = news["error"]
     if not service.ready():
         return STARTUP_FAILED
+    service.warm()
 
     def counts() -> str:
         board.write(slot, service.metrics.state())
