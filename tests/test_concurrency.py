@@ -40,7 +40,7 @@ def _run_threads(n: int, work: Any) -> list[BaseException]:
     return errors
 
 
-@pytest.mark.parametrize("n", [160, pytest.param(400, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("n", [96, pytest.param(400, marks=pytest.mark.slow)])
 def test_sixteen_threads_two_policies_equal_serial(n: int) -> None:
     pipelines = [triage.Triage(clock=_clock), triage.Triage(ENGLAND, clock=_clock)]
     reports = random_reports(n, seed=31)

@@ -81,7 +81,7 @@ class TestIndependence:
 
 
 class TestThreads:
-    @pytest.mark.parametrize("n", [200, pytest.param(5000, marks=pytest.mark.slow)])
+    @pytest.mark.parametrize("n", [100, pytest.param(5000, marks=pytest.mark.slow)])
     def test_eight_threads_equal_serial(self, n: int) -> None:
         """8 threads x n mixed reports give exactly the serial decisions."""
         t = triage.Triage(clock=fixed_clock)
@@ -193,7 +193,7 @@ class TestFailures:
 
 
 class TestReload:
-    @pytest.mark.parametrize("reloads", [25, pytest.param(100, marks=pytest.mark.slow)])
+    @pytest.mark.parametrize("reloads", [12, pytest.param(100, marks=pytest.mark.slow)])
     def test_reloads_stay_flat(self, reloads: int) -> None:
         """Reloads with evaluations in between: flat memory, no new threads."""
         t = triage.Triage()
