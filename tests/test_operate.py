@@ -205,6 +205,52 @@ class TestSignalInAFinaliser:
             signal.signal(sig, previous)
         assert time.monotonic() < deadline
 
+    def test_a_signal_resent_into_the_hook_itself_is_sent_again(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The re-sent signal once landed while the hook was still running (starting the
+        thread that sends it lets the main thread handle signals): raised there, it was
+        ignored a second time and the run went on."""
+        import triage._signals as signals
+
+        real = threading.Timer
+        sent: list[int] = []
+
+        class FirstAtOnce:
+            """The first re-send arrives at once, inside the hook; the others as usual."""
+
+            def __init__(self, delay: float, function: Any, args: Any) -> None:
+                sent.append(1)
+                self.call = (function, args) if len(sent) == 1 else None
+                self.timer = real(delay, function, args)
+                self.daemon = True
+
+            def start(self) -> None:
+                if self.call is not None:
+                    function, args = self.call
+                    function(*args)
+                    time.sleep(0.01)  # calls in the hook: the signal is handled here
+                else:
+                    self.timer.daemon = True
+                    self.timer.start()
+
+        monkeypatch.setattr(signals.threading, "Timer", FirstAtOnce)
+
+        class Finalised:
+            def __del__(self) -> None:
+                signal.raise_signal(signal.SIGTERM)
+
+        previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            with pytest.raises(signals.Terminated), signals.interrupts():
+                Finalised()
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        assert time.monotonic() < deadline and len(sent) >= 2
+
 
 class TestBatchRecords:
     def test_every_record_has_its_line_and_rejections_are_in_order(self, tmp_path: Path) -> None:

@@ -47,11 +47,23 @@ def interrupts() -> Iterator[None]:
         yield
         return
     fired: list[int] = []
+    in_hook = [False]  # the unraisable hook below is running
+
+    def resend(signum: int) -> None:
+        # From another thread, after a moment: by then the main thread is back where an
+        # exception stops the run.
+        again = threading.Timer(0.001, os.kill, (os.getpid(), signum))
+        again.daemon = True
+        again.start()
 
     def handler(signum: int, frame: FrameType | None) -> None:
         fired.append(signum)
         if len(fired) > 1:
             return  # already stopping: let the clean-up finish
+        if in_hook[0]:  # raised inside the hook it would be ignored too: once more, later
+            fired.pop()
+            resend(signum)
+            return
         if signum == signal.SIGINT:
             raise KeyboardInterrupt
         raise Terminated(signum)
@@ -59,15 +71,15 @@ def interrupts() -> Iterator[None]:
     def unraisable(info: Any) -> None:
         # A signal that lands while a finaliser runs raises there, where Python ignores
         # the exception: the run would go on as if nothing had been asked. Send the same
-        # signal again, to be raised where it can stop the run.
+        # signal again, to be raised where it can stop the run; should it land in a
+        # finaliser again, or in this hook (starting the thread lets the main thread
+        # handle signals), it is sent once more.
         if isinstance(info.exc_value, (KeyboardInterrupt, Terminated)) and len(fired) == 1:
-            signum = fired.pop()
-            # From another thread, so that it is raised after this hook has returned
-            # (a signal raised here would be ignored again); should it still land in a
-            # finaliser, this hook sends it once more.
-            resend = threading.Timer(0.001, os.kill, (os.getpid(), signum))
-            resend.daemon = True
-            resend.start()
+            in_hook[0] = True
+            try:
+                resend(fired.pop())
+            finally:
+                in_hook[0] = False  # no call follows: no signal is handled before return
             return
         previous_hook(info)
 
