@@ -78,7 +78,7 @@ def test_reload_under_load_never_mixes_versions() -> None:
 
     def work(k: int) -> None:
         if k == 0:  # the reloader
-            for i in range(30):
+            for i in range(12):
                 shared.reload(versions[(i + 1) % 2])
             stop.set()
             return

@@ -21,7 +21,7 @@ def _name(path: str | None) -> str:
     return "default" if path is None else Path(path).stem
 
 
-@pytest.mark.parametrize("n", [2_000, pytest.param(10_000, marks=pytest.mark.slow)])
+@pytest.mark.parametrize("n", [1_000, pytest.param(10_000, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("path", POLICIES, ids=[_name(p) for p in POLICIES])
 def test_ten_thousand_seeded_reports(path: str | None, n: int) -> None:
     """On seeded random reports (10,000 in the full run) the fired rules are identical in
