@@ -53,11 +53,8 @@ def _tri_count(count: int | None, more_than: int) -> str:
     return "yes" if count > more_than else "no"
 
 
-def normalise(report: Report | StoredReport, *, explain: bool = True) -> Answers:
-    """The answers of ``report``; with ``explain`` False, without the derivations that say
-    why (the answers are the same: an earlier report of a case needs only those)."""
-    if not explain:
-        return _answers(report, answer_values(report), ())
+def normalise(report: Report | StoredReport) -> Answers:
+    """The answers of ``report``, each derived one with the reason for it."""
     given = report.indicators
     values = dict(_ALL_UNKNOWN)
     values.update(given)
