@@ -143,11 +143,18 @@ def _item(
         problems.extend(_moved(f"{where}.decision", exc.problems))
     if report is None or decision is None:
         return None
-    if decision.report_id != report.id or decision.reported_at != report.reported_at:
+    earlier = _earlier(report, decision)
+    if earlier is None:
         problems.append(
             Problem(f"{where}.decision.report_id", "not-its-report",
                     "该决定不属于同一项中的报告", "this decision is not the one its report got")
         )  # fmt: skip
+    return earlier
+
+
+def _earlier(report: Report | StoredReport, decision: Decision | Summary) -> Earlier | None:
+    """The earlier report with its answers, or None when the decision is not its own."""
+    if decision.report_id != report.id or decision.reported_at != report.reported_at:
         return None
     return Earlier(report, answer_values(report), decision)
 
@@ -214,11 +221,10 @@ def _all_at_once(raw: list[Any], sources: Sequence[str] | None) -> list[Earlier 
     out: list[Earlier | None] = []
     for pair in pairs:
         report, decision = pair["report"], pair["decision"]
-        if report.source not in allowed:
+        earlier = _earlier(report, decision) if report.source in allowed else None
+        if earlier is None:
             return None
-        if decision.report_id != report.id or decision.reported_at != report.reported_at:
-            return None
-        out.append(Earlier(report, answer_values(report), decision))
+        out.append(earlier)
     return out
 
 
