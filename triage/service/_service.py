@@ -50,7 +50,6 @@ class Service:
         *,
         source: bytes | None = None,
         metrics: Metrics | None = None,
-        loaded_at: str | None = None,
     ) -> None:
         self.settings = settings
         self.metrics = metrics if metrics is not None else Metrics()
@@ -67,7 +66,7 @@ class Service:
             decision_log=settings.decision_log,
         )
         self._decided = 0
-        self.loaded_at = loaded_at or _now()
+        self.loaded_at = _now()
         self.last_reload_error: dict[str, Any] | None = None
         self._reloading = threading.Lock()
 

@@ -330,9 +330,8 @@ def _worker(
         settings,
         source=base64.b64decode(news["source"]),
         metrics=Metrics(board.read(slot)),
-        loaded_at=news["loaded_at"],
     )
-    service.last_reload_error = news["error"]
+    service.adopt(news)  # the parent's load time and last refusal; the policy is the same
     if not service.ready():
         return STARTUP_FAILED
     service.warm()
