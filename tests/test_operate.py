@@ -321,6 +321,28 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _descendants(pid: int) -> set[int]:
+    found = _children(pid)
+    for child in list(found):
+        found |= _descendants(child)
+    return found
+
+
+# A caller running a thread of its own: its workers cannot be forked from it.
+_THREADED_CALLER = """
+import threading, time
+import triage
+from tests.strategies import random_reports
+if __name__ == "__main__":
+    threading.Thread(target=time.sleep, args=(600,), daemon=True).start()
+    results = triage.Triage(model=None).assess_many(random_reports(20000, seed=4), jobs=2)
+    next(results)
+    print("deciding", flush=True)
+    for _ in results:
+        pass
+"""
+
+
 def _decided(folder: Path) -> int:
     """Lines written so far to the temporary output in ``folder``."""
     for path in folder.iterdir():
@@ -425,6 +447,22 @@ class TestSignals:
         proc.kill()
         proc.wait(timeout=30)
         assert _wait_gone(workers) == set()
+
+    def test_workers_of_a_threaded_program_die_with_it(self) -> None:
+        """A program with threads of its own gets workers from a fork server, not forked
+        from itself: killed outright, it leaves neither the server nor a worker."""
+        proc = subprocess.Popen(
+            [sys.executable, "-c", _THREADED_CALLER], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, preexec_fn=default_signals,
+        )  # fmt: skip
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == b"deciding\n"
+        processes = _descendants(proc.pid)
+        assert len(processes) >= 3  # the server and two workers (and a resource tracker)
+        proc.kill()
+        proc.wait(timeout=30)
+        proc.stdout.close()
+        assert _wait_gone(processes) == set()
 
 
 # -- streaming ---------------------------------------------------------------------------------
