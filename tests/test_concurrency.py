@@ -4,6 +4,7 @@ exactly the serial one for the policy version it names."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,19 @@ def test_sixteen_threads_two_policies_equal_serial(n: int) -> None:
         assert results[k] == serial[offset:] + serial[:offset]
 
 
+def _wait_for_more(seen: list[Any], lock: threading.Lock, seconds: float = 30) -> None:
+    """Until another decision is added to ``seen`` (reloads as fast as decisions or
+    faster would otherwise leave a version unused)."""
+    with lock:
+        start = len(seen)
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with lock:
+            if len(seen) > start:
+                return
+        time.sleep(0.001)
+
+
 def test_reload_under_load_never_mixes_versions() -> None:
     text = Path(DEFAULT_POLICY).read_text("utf-8")
     lowered = text.replace(
@@ -77,9 +91,11 @@ def test_reload_under_load_never_mixes_versions() -> None:
     lock = threading.Lock()
 
     def work(k: int) -> None:
-        if k == 0:  # the reloader
+        if k == 0:  # the reloader: each version decides some reports before the next
             for i in range(12):
+                _wait_for_more(seen, lock)
                 shared.reload(versions[(i + 1) % 2])
+            _wait_for_more(seen, lock)
             stop.set()
             return
         while not stop.is_set():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 from typing import Any
@@ -430,6 +431,21 @@ def compile_policy_file(
     """Validate and compile a policy; raise one RuleFileError listing every problem."""
     data, name = read_source(source)
     where = where or name
+    if extra_checks is None:
+        return _compiled_once(data, where)
+    return _compile(data, where, extra_checks)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_once(data: bytes, where: str) -> Compiled:
+    """What a policy compiles to depends on its bytes alone (and the name its messages
+    give), and nothing changes it once built: loading the same file again in one
+    process (another `Triage`, a reload of an unchanged file) shares it instead of
+    parsing and compiling it again. A file with problems is not kept; it fails anew."""
+    return _compile(data, where, None)
+
+
+def _compile(data: bytes, where: str, extra_checks: Any) -> Compiled:
     loaded = load_yaml(data, where)
     problems = Problems(where, loaded.marks)
     missing = _fill_languages(loaded.value, problems)

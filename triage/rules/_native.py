@@ -105,6 +105,12 @@ class Native:
         self.values = values  # each stratum's fact values (`build_getters`)
         self.source = source  # kept for inspection and tests
 
+    def copy(self) -> Native:
+        """The same matchers in lists of its own (what one changes reaches no other)."""
+        return Native(
+            self.formulas, list(self.fire), dict(self.holds), list(self.values), self.source
+        )
+
 
 def build_native(
     formulas: dict[int, Formula],

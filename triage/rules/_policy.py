@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from importlib import resources
 from pathlib import Path
@@ -37,6 +38,7 @@ class Policy:
         self.sha256: str = compiled.sha256
         self.path: str = compiled.where
         self.extra: dict[str, Any] = compiled.extra
+        self._compiled = compiled
         # The routing section, typed once here (it was validated with the rest of the file).
         self.routing: RoutingConfig = RoutingConfig.from_parsed(
             compiled.extra["parsed"], compiled.meta.timezone
@@ -105,10 +107,7 @@ class Policy:
             with self._lock:
                 native = self._native
                 if native is None:
-                    formulas = {r.index: formula(r.when) for r in self.rules}
-                    native = build_native(
-                        formulas, self.strata, self.layout.stratum_facts, self.sha256[:12]
-                    )
+                    native = _shared_native(self._compiled).copy()
                     self._native = native
         return native
 
@@ -145,6 +144,16 @@ class Policy:
             f"policy {self.id} {self.version} ({self.meta.jurisdiction}): {len(self.rules)} rules "
             f"in {self.n_strata} strata, {chunks} engine rulesets, sha256 {self.sha256}"
         )
+
+
+@functools.lru_cache(maxsize=8)
+def _shared_native(compiled: Compiled) -> Native:
+    """The generated matchers of a compiled policy, built once for every `Policy` of it
+    (the same file loaded again shares its `Compiled`, see `compile_policy_file`)."""
+    formulas = {r.index: formula(r.when) for r in compiled.rules}
+    return build_native(
+        formulas, compiled.strata, compiled.layout.stratum_facts, compiled.sha256[:12]
+    )
 
 
 def _default_bytes() -> bytes:
