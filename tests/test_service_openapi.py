@@ -4,6 +4,7 @@ schemas)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import schemathesis
@@ -13,6 +14,9 @@ from schemathesis.checks import positive_data_acceptance
 from triage.service import Service, Settings, create_app
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(Service(Settings(model=None))))
+# The coverage phase (boundary and negative values for every keyword of every schema)
+# is derived while tests are collected, in every test process: `make test-all` only.
+schema.config.phases.coverage.enabled = os.environ.get("HYPOTHESIS_PROFILE") == "full"
 
 
 @schemathesis.serializer("application/x-ndjson")
