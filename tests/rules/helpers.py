@@ -25,9 +25,15 @@ def context(policy: Policy, report: dict[str, Any]) -> tuple[FactContext, Any]:
     return ctx, _judgement(valid)
 
 
-def both_worlds(evaluator: Evaluator, policy: Policy, report: dict[str, Any]) -> list[World]:
-    """The actual world and, when unknowns matter, the max world."""
-    ctx, judgement = context(policy, report)
+def both_worlds(
+    evaluator: Evaluator,
+    policy: Policy,
+    report: dict[str, Any],
+    prepared: tuple[FactContext, Any] | None = None,
+) -> list[World]:
+    """The actual world and, when unknowns matter, the max world (``prepared``: the
+    report's `context`, when it was made already)."""
+    ctx, judgement = prepared or context(policy, report)
     out = []
     level_max = None
     if evaluator.needs_max_world(ctx):
@@ -58,8 +64,9 @@ def compare(policy: Policy, reports: list[dict[str, Any]]) -> list[str]:
     for i, report in enumerate(reports):
         if own and i % 3 == 0:  # the policy's own channels too, not only the standard ones
             report = {**report, "source": own[i // 3 % len(own)]}
+        prepared = context(policy, report)
         fired = [
-            [w.fired for w in both_worlds(evaluator, policy, report)]
+            [w.fired for w in both_worlds(evaluator, policy, report, prepared)]
             for evaluator in (durable, compiled, reference)
         ]
         if not fired[0] == fired[1] == fired[2]:

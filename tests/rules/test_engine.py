@@ -52,11 +52,12 @@ def _engine_every_time(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class TestIndependence:
-    def test_two_policies_side_by_side(self) -> None:
+    @pytest.mark.parametrize("n", [150, pytest.param(2000, marks=pytest.mark.slow)])
+    def test_two_policies_side_by_side(self, n: int) -> None:
         """A current and a candidate policy evaluate in one process, each as it would alone."""
         current = triage.Triage(clock=fixed_clock)
         candidate = triage.Triage(candidate_policy(), clock=fixed_clock)
-        batch = random_reports(400, seed=7)
+        batch = random_reports(n, seed=7)
         alone_current = [current.assess(r).to_json() for r in batch]
         alone_candidate = [candidate.assess(r).to_json() for r in batch]
         interleaved = [(current.assess(r).to_json(), candidate.assess(r).to_json()) for r in batch]
