@@ -10,6 +10,12 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
+# Two test processes share two cores (make test): numeric libraries' own thread pools
+# would only contend with the other one and with the processes tests start. Set before
+# anything loads numpy; subprocesses inherit it.
+for _pool in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_pool, "1")
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
 
