@@ -48,3 +48,27 @@ def test_each_file_name_keeps_its_own_messages(tmp_path: Path) -> None:
     second.write_bytes(TEXT)
     assert load_policy(first).path == str(first)
     assert load_policy(second).path == str(second)
+
+
+def test_matchers_pass_the_load_check_once_and_changed_ones_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from triage.rules._evaluate import Evaluator
+
+    calls: list[str] = []
+    real = Evaluator.check_generated
+
+    def counted(self: Evaluator, *args: object, **kwargs: object) -> int:
+        calls.append(self.policy.sha256)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Evaluator, "check_generated", counted)
+    text = TEXT + b"\n# a file of its own, loaded by no other test\n"
+    triage.Triage(text, model=None, verify="load")
+    triage.Triage(text, model=None, verify="load")
+    assert len(calls) == 1  # the same matchers of the same file: checked once
+    changed = load_policy(text)
+    _corrupt(changed, drop=False)
+    with pytest.raises(triage.EngineError):
+        triage.Triage(changed, model=None, verify="load")
+    assert len(calls) == 2

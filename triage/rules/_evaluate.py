@@ -20,6 +20,7 @@ import json
 import threading
 import time
 import weakref
+from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
 from ._formula import Or, literals, reasons
 from ._ir import RuleDef
-from ._native import sample_facts
+from ._native import Native, sample_facts
 from ._policy import Policy
 from .engine import CATCH_ALL, PRESENT, FactEncoder
 
@@ -133,6 +134,10 @@ def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | Non
     derived["decision.priority"] = world.priority
     derived["flags"] = world.flags
 
+
+# Matchers that passed the load-time check in this process (the last few policies).
+_CHECKED: OrderedDict[tuple[Any, ...], None] = OrderedDict()
+_CHECKED_LOCK = threading.Lock()
 
 LOAD_CHECK_FACTS = 3000  # generated facts both engines decide when a policy is loaded
 LOAD_CHECK_SECONDS = 0.5  # and the most time that check may take
@@ -306,7 +311,7 @@ class Evaluator:
         self.allow_downgrade = policy.meta.allow_downgrade
 
         if self._native is not None and not self.verify_all and not self._hooked:
-            self.check_generated()
+            self._check_once(self._native)
 
     # -- verification -----------------------------------------------------------------
 
@@ -321,6 +326,21 @@ class Evaluator:
             return False
         digest = hashlib.sha256(f"{self.policy.sha256}:{report_id}".encode()).digest()
         return int.from_bytes(digest[:8], "big") < rate * (1 << 64)
+
+    def _check_once(self, native: Native) -> None:
+        """`check_generated`, unless these very matchers passed it in this process: the
+        same file loaded again shares them (`Policy.native`), and the check would only
+        repeat itself. Matchers changed in one policy are other objects, checked anew."""
+        key = (self.policy.sha256, *native.fire)
+        with _CHECKED_LOCK:
+            if key in _CHECKED:
+                _CHECKED.move_to_end(key)
+                return
+        self.check_generated()
+        with _CHECKED_LOCK:
+            _CHECKED[key] = None
+            while len(_CHECKED) > 8:
+                _CHECKED.popitem(last=False)
 
     def check_generated(
         self, n: int = LOAD_CHECK_FACTS, seconds: float = LOAD_CHECK_SECONDS
