@@ -67,6 +67,29 @@ def test_built_decisions_are_what_validation_would_make() -> None:
             assert Decision.model_validate_json(decision.to_json()).to_json() == decision.to_json()
 
 
+def test_case_records_are_what_validation_would_make() -> None:
+    """The same for decisions made with a history: holds, contradictions, answers that
+    changed and handovers are built, not validated, and equal their validated dump."""
+    from .strategies import random_reports
+
+    t = triage.Triage()
+    reports = random_reports(240, seed=21)
+    seen = {"held": 0, "contradictions": 0, "changed_since": 0, "handover": 0}
+    for c in range(40):
+        case = [
+            dict(r, case_id=f"C{c}", id=f"C{c}-{k}",
+                 reported_at=f"2026-0{1 + k}-{1 + 5 * k:02d}T10:00:00+08:00")
+            for k, r in enumerate(reports[c * 6 : (c + 1) * 6])
+        ]  # fmt: skip
+        for decision in t.replay(case)[1:]:
+            assert decision.case is not None
+            for key in seen:
+                seen[key] += bool(getattr(decision.case, key))
+            assert Decision.model_validate(decision.model_dump()) == decision
+            assert Decision.model_validate_json(decision.to_json()).to_json() == decision.to_json()
+    assert all(seen.values()), seen  # every part of a case record was built at least once
+
+
 def test_a_clock_that_gives_no_datetime_is_refused() -> None:
     t = triage.Triage(clock=lambda: "yesterday", model=None)  # type: ignore[arg-type,return-value]
     with pytest.raises(ValueError):

@@ -726,11 +726,12 @@ def _built(**fields: Any) -> Decision:
 
 
 def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
-    """What the case's history did to this decision, for the decision to say."""
+    """What the case's history did to this decision, for the decision to say (built from
+    the checked history and the library's own results, not validated again)."""
     facts, hold, routing = case.facts, case.hold, case.routing
     held = None
     if hold is not None:
-        held = CaseHold(
+        held = CaseHold.trusted(
             level=hold.level,
             flags=tuple(sorted(hold.flags)),
             by=hold.by,
@@ -739,8 +740,8 @@ def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
         )
     handover = None
     if routing.lead is not None and plan.lead != routing.lead:
-        handover = Handover(from_lead=routing.lead, to_lead=plan.lead, rule=plan.lead_rule)
-    return CaseRecord(
+        handover = Handover.trusted(from_lead=routing.lead, to_lead=plan.lead, rule=plan.lead_rule)
+    return CaseRecord.trusted(
         case_id=case.history.case_id,
         earlier_reports=case.history.report_ids,
         reports_12m=facts.reports_12m,
@@ -751,10 +752,11 @@ def _case_record(case: _Case, world: World, plan: RoutingPlan) -> CaseRecord:
         new_red_flags=facts.new_red_flags,
         held=held,
         contradictions=tuple(
-            AnswerChange(indicator=c, earlier_report=r) for c, r in case.carried.contradictions
+            AnswerChange.trusted(indicator=c, earlier_report=r)
+            for c, r in case.carried.contradictions
         ),
         changed_since=tuple(
-            AnswerChange(indicator=c, earlier_report=r) for c, r in case.carried.changed
+            AnswerChange.trusted(indicator=c, earlier_report=r) for c, r in case.carried.changed
         ),
         opened_at=routing.opened_at,
         reopened=routing.reopened,
