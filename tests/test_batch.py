@@ -259,8 +259,12 @@ class TestCommand:
     def test_interrupted_run_leaves_no_output(self, tmp_path: Path) -> None:
         """A run stopped part way leaves neither a half-written output nor its temp file."""
         src = tmp_path / "in.jsonl"
+        base = random_reports(500, seed=3)  # 20,000 with distinct ids
         src.write_text(
-            "".join(json.dumps(r) + "\n" for r in random_reports(20000, seed=3)), "utf-8"
+            "".join(
+                json.dumps(dict(r, id=f"{r['id']}-{k}")) + "\n" for k in range(40) for r in base
+            ),
+            "utf-8",
         )
         out = tmp_path / "out.jsonl"
         proc = subprocess.Popen(

@@ -321,6 +321,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _many_reports(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` reports with distinct ids, from 500 generated ones (a run to interrupt needs
+    many; generating each would take longer than the run)."""
+    base = random_reports(500, seed=seed)
+    return [dict(r, id=f"{r['id']}-{k}") for k in range(-(-n // 500)) for r in base][:n]
+
+
 def _descendants(pid: int) -> set[int]:
     found = _children(pid)
     for child in list(found):
@@ -377,7 +384,7 @@ class TestSignals:
     def test_sigterm_stops_workers_removes_temporaries_and_exits_143(
         self, tmp_path: Path, jobs: int
     ) -> None:
-        src = jsonl(tmp_path / "in.jsonl", random_reports(20000, seed=3))
+        src = jsonl(tmp_path / "in.jsonl", _many_reports(20000, seed=3))
         out, log = tmp_path / "out.jsonl", tmp_path / "decisions.log"
         proc = triage_process(
             "batch", str(src), "-o", str(out), "--jobs", str(jobs), "--model", "none",
@@ -433,7 +440,7 @@ class TestSignals:
         assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
     def test_workers_die_with_a_killed_parent(self, tmp_path: Path) -> None:
-        src = jsonl(tmp_path / "in.jsonl", random_reports(20000, seed=4))
+        src = jsonl(tmp_path / "in.jsonl", _many_reports(20000, seed=4))
         proc = triage_process(
             "batch", str(src), "-o", str(tmp_path / "o"), "--jobs", "2", "--model", "none",
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
