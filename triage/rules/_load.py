@@ -17,6 +17,7 @@ from ..report._problems import translate
 from ..vocab import DEPARTMENTS, FLAGS, SOURCES
 from ._formula import CompileError, formula, lowering_model_facts, satisfiable
 from ._ir import Meta, RuleDef, Task, Then, reads
+from ._native import Native, build_native
 from ._schema import PolicyFile
 from ._when import parse_when
 from ._yaml import KEY, MAX_FILE_BYTES, Loaded, load_yaml
@@ -94,6 +95,13 @@ class Compiled:
         self.size = loaded.size
         self.where = where
         self.extra = extra
+
+    @functools.cached_property
+    def native(self) -> Native:
+        """The rules as generated Python, built on first use and shared by every `Policy`
+        of this compiled file (each takes a `Native.copy`)."""
+        formulas = {r.index: formula(r.when) for r in self.rules}
+        return build_native(formulas, self.strata, self.layout.stratum_facts, self.sha256[:12])
 
 
 def _structure(loaded: Loaded, problems: Problems) -> PolicyFile | None:

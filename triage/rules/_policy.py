@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import threading
 from importlib import resources
 from pathlib import Path
@@ -11,10 +10,9 @@ from typing import Any
 from ..decision import Translated
 from ..routing._config import RoutingConfig
 from ..vocab import FLAGS, SOURCES
-from ._formula import formula
 from ._ir import Meta, RuleDef
 from ._load import Compiled, compile_policy_file
-from ._native import Native, build_native
+from ._native import Native
 from .engine._durable import DurableEngine
 
 __all__ = ["DEFAULT_POLICY", "Policy", "load_policy"]
@@ -107,7 +105,7 @@ class Policy:
             with self._lock:
                 native = self._native
                 if native is None:
-                    native = _shared_native(self._compiled).copy()
+                    native = self._compiled.native.copy()
                     self._native = native
         return native
 
@@ -144,16 +142,6 @@ class Policy:
             f"policy {self.id} {self.version} ({self.meta.jurisdiction}): {len(self.rules)} rules "
             f"in {self.n_strata} strata, {chunks} engine rulesets, sha256 {self.sha256}"
         )
-
-
-@functools.lru_cache(maxsize=8)
-def _shared_native(compiled: Compiled) -> Native:
-    """The generated matchers of a compiled policy, built once for every `Policy` of it
-    (the same file loaded again shares its `Compiled`, see `compile_policy_file`)."""
-    formulas = {r.index: formula(r.when) for r in compiled.rules}
-    return build_native(
-        formulas, compiled.strata, compiled.layout.stratum_facts, compiled.sha256[:12]
-    )
 
 
 def _default_bytes() -> bytes:
