@@ -457,8 +457,8 @@ class TestSignals:
         assert _wait_gone(workers) == set()
 
     def test_workers_of_a_threaded_program_die_with_it(self) -> None:
-        """A program with threads of its own gets workers from a fork server, not forked
-        from itself: killed outright, it leaves neither the server nor a worker."""
+        """A program with threads of its own gets spawned workers, not ones forked from
+        it: killed outright, it leaves no worker behind (nor their resource tracker)."""
         proc = subprocess.Popen(
             [sys.executable, "-c", _THREADED_CALLER], cwd=ROOT, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, preexec_fn=default_signals,
@@ -466,7 +466,7 @@ class TestSignals:
         assert proc.stdout is not None
         assert proc.stdout.readline() == b"deciding\n"
         processes = _descendants(proc.pid)
-        assert len(processes) >= 3  # the server and two workers (and a resource tracker)
+        assert len(processes) >= 3  # two workers and the resource tracker
         proc.kill()
         proc.wait(timeout=30)
         proc.stdout.close()
