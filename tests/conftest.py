@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -55,6 +57,15 @@ def _minimal_report() -> dict[str, object]:
         "source": "police_110",
         "case_type": "domestic_violence",
     }
+
+
+def wait_for_more(seen: list[Any], seconds: float = 30) -> None:
+    """Until another item is appended to ``seen`` by another thread: a reload under load
+    as fast as the decisions, or faster, would otherwise leave a version unused."""
+    start = len(seen)
+    deadline = time.monotonic() + seconds
+    while len(seen) == start and time.monotonic() < deadline:
+        time.sleep(0.001)
 
 
 def default_signals() -> None:

@@ -4,7 +4,6 @@ exactly the serial one for the policy version it names."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pytest
 import triage
 from triage.rules import DEFAULT_POLICY
 
-from .conftest import EXAMPLES
+from .conftest import EXAMPLES, wait_for_more
 from .strategies import random_reports
 
 ENGLAND = EXAMPLES / "policies" / "england_marac.yaml"
@@ -60,19 +59,6 @@ def test_sixteen_threads_two_policies_equal_serial(n: int) -> None:
         assert results[k] == serial[offset:] + serial[:offset]
 
 
-def _wait_for_more(seen: list[Any], lock: threading.Lock, seconds: float = 30) -> None:
-    """Until another decision is added to ``seen`` (reloads as fast as decisions or
-    faster would otherwise leave a version unused)."""
-    with lock:
-        start = len(seen)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with lock:
-            if len(seen) > start:
-                return
-        time.sleep(0.001)
-
-
 def test_reload_under_load_never_mixes_versions() -> None:
     text = Path(DEFAULT_POLICY).read_text("utf-8")
     lowered = text.replace(
@@ -93,9 +79,9 @@ def test_reload_under_load_never_mixes_versions() -> None:
     def work(k: int) -> None:
         if k == 0:  # the reloader: each version decides some reports before the next
             for i in range(12):
-                _wait_for_more(seen, lock)
+                wait_for_more(seen)
                 shared.reload(versions[(i + 1) % 2])
-            _wait_for_more(seen, lock)
+            wait_for_more(seen)
             stop.set()
             return
         while not stop.is_set():

@@ -26,7 +26,7 @@ from triage.cli import cli
 from triage.policytest._schemas import schema
 from triage.service import Service, Settings, create_app, hash_token, read_tokens
 
-from .conftest import ROOT, example_reports
+from .conftest import ROOT, example_reports, wait_for_more
 
 MARK = "ZZSECRETZZ"
 JSON = "application/json"
@@ -283,13 +283,6 @@ class TestBatchAndOverdue:
         assert plain.post("/v1/overdue", json={"now": MARK}).status_code == 400
 
 
-def _wait_for_more(seen: list[Any], seconds: float = 30) -> None:
-    start = len(seen)
-    deadline = time.monotonic() + seconds
-    while len(seen) == start and time.monotonic() < deadline:
-        time.sleep(0.001)
-
-
 def test_a_reload_under_load_never_mixes_two_policies(tmp_path: Path) -> None:
     """Decisions made while the policy file flips between two versions are each exactly
     what one of the two policies gives, the one whose sha256 the decision names."""
@@ -314,7 +307,7 @@ def test_a_reload_under_load_never_mixes_two_policies(tmp_path: Path) -> None:
 
         def flip() -> None:
             for i in range(12):
-                _wait_for_more(seen)  # each version decides some before the next
+                wait_for_more(seen)  # each version decides some before the next
                 path.write_text(b if i % 2 == 0 else a, encoding="utf-8")
                 assert c.post("/v1/policy/reload").json()["reloaded"] is True
 
