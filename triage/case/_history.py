@@ -15,8 +15,9 @@ from .._io._json import parse_json
 from ..decision import Decision
 from ..report import Report, StoredReport, answer_values, validate_stored
 from ..report._problems import translate
+from ..report._validate import accepted_sources
 from ..routing._supervise import Event, parse_event
-from ..vocab import LEVELS, SOURCES
+from ..vocab import LEVELS
 
 __all__ = ["Earlier", "History", "read_history"]
 
@@ -217,7 +218,7 @@ def _all_at_once(raw: list[Any], sources: Sequence[str] | None) -> list[Earlier 
         pairs = _PAIRS.validate_python(raw)
     except (ValidationError, RecursionError):
         return None
-    allowed = frozenset(SOURCES.codes if sources is None else sources)
+    allowed = accepted_sources(sources)
     out: list[Earlier | None] = []
     for pair in pairs:
         report, decision = pair["report"], pair["decision"]

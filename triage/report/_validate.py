@@ -42,8 +42,13 @@ def validate_stored(
 M = TypeVar("M", Report, StoredReport)
 
 
+def accepted_sources(sources: Sequence[str] | None) -> tuple[str, ...]:
+    """The channels a report may come by: the standard ones unless a policy gives its own."""
+    return SOURCES.codes if sources is None else tuple(sources)
+
+
 def _validated(model: type[M], report: Any, sources: Sequence[str] | None) -> M:
-    allowed = SOURCES.codes if sources is None else tuple(sources)
+    allowed = accepted_sources(sources)
     more = _source_problems(report, allowed)
     if isinstance(report, model):
         if more:
