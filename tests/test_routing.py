@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import triage
@@ -229,6 +229,37 @@ class TestCalendar:
         start = datetime(2026, 10, 24, 1, 30, tzinfo=ZoneInfo("Europe/London"))  # BST
         due = self.LONDON.add(start, "1d")
         assert (due.hour, due.utcoffset()) == (1, timedelta(hours=1))
+
+    @given(
+        zone=st.sampled_from(
+            ["Europe/London", "America/New_York", "Australia/Lord_Howe", "Pacific/Chatham"]
+        ),
+        minutes=st.integers(0, 366 * 24 * 60),
+        days=st.integers(0, 400),
+        working=st.booleans(),
+    )
+    # 01:30 GMT on 25 October 2026 in London, the second of two; then from winter time to
+    # an hour that is repeated the next autumn
+    @example(zone="Europe/London", minutes=(297 * 24 + 1) * 60 + 30, days=0, working=False)
+    @example(zone="Europe/London", minutes=(10 * 24 + 1) * 60 + 30, days=287, working=False)
+    def test_days_are_the_same_wall_time_whole_days_later(
+        self, zone: str, minutes: int, days: int, working: bool
+    ) -> None:
+        """Against wall-clock arithmetic done by hand: the anchor's local time on the day
+        counted to, the first of two equal wall times, a time in a gap moved past it
+        (zones with DST, one of them moving by 30 minutes)."""
+        tz = ZoneInfo(zone)
+        calendar = Calendar(tz, holidays=frozenset({date(2026, 4, 3), date(2026, 12, 25)}))
+        anchor = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+        local = anchor.astimezone(tz)
+        day, counted = local.date(), 0
+        while counted < days:
+            day += timedelta(days=1)
+            counted += 1 if not working or calendar.is_workday(day) else 0
+        wall = datetime.combine(day, local.time()).replace(tzinfo=tz, fold=0)
+        expected = datetime.fromtimestamp(wall.timestamp(), tz)
+        due = calendar.add(anchor, f"{days}d", working_days=working)
+        assert (due.isoformat(), due.fold) == (expected.isoformat(), expected.fold)
 
     def test_working_days_skip_weekends_and_holidays(self) -> None:
         """Easter 2026: from Thursday 2 April, two working days is Wednesday 8 April."""

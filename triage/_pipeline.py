@@ -34,14 +34,12 @@ from .decision import (
     CaseHold,
     CaseRecord,
     Decision,
-    Gap,
     Handover,
     JudgementRecord,
     ModelRef,
     PolicyRef,
     Rejected,
     RoutingPlan,
-    TraceEntry,
 )
 from .report import validate_report
 from .report._model import Report
@@ -513,7 +511,6 @@ class Triage:
             return self._escalated(
                 policy, valid, run.answers, run.instruments, run.judgement, ref, hold
             )
-        trace = evaluator.trace(world)
         model_ref = None
         if run.model is not None and run.estimate is not None:
             est = run.estimate
@@ -527,10 +524,7 @@ class Triage:
                 band_max=est.band_max,
                 top_factors=est.top_factors,
             )
-            for entry in trace:
-                if any(name.startswith("model.") for name in entry["read"]):
-                    entry["model_factors"] = est.top_factors
-        gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else []
+        gaps = evaluator.gaps(world, maxw, run.ctx) if maxw is not None else ()
         case = run.case
         plan = build_plan(
             policy,
@@ -551,8 +545,8 @@ class Triage:
             rules_level=world.rules_level,
             priority=world.priority,
             flags=tuple(sorted(world.flags)),
-            trace=tuple(TraceEntry.trusted(**entry) for entry in trace),
-            information_gaps=tuple(Gap.trusted(**gap) for gap in gaps),
+            trace=evaluator.trace(world, model_ref.top_factors if model_ref is not None else ()),
+            information_gaps=gaps,
             professional_judgement=_record(run.judgement, world.rules_level, world.level),
             model=model_ref,
             routing=plan,

@@ -19,14 +19,13 @@ __all__ = ["trusted"]
 M = TypeVar("M", bound=BaseModel)
 _REQUIRED: Any = object()
 # per model class: (every field with its default, in order; fields with a default
-# factory; required fields)
-_SPECS: dict[type, tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]] = {}
+# factory; required fields; the field names in order)
+_Spec = tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str], tuple[str, ...]]
+_SPECS: dict[type, _Spec] = {}
 _set = object.__setattr__
 
 
-def _spec_of(
-    cls: type[BaseModel],
-) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str]]:
+def _spec_of(cls: type[BaseModel]) -> _Spec:
     fields = cls.model_fields
     template = {
         name: _REQUIRED if info.is_required() or info.default_factory else info.default
@@ -36,17 +35,20 @@ def _spec_of(
         (name, info.default_factory) for name, info in fields.items() if info.default_factory
     )
     required = frozenset(name for name, info in fields.items() if info.is_required())
-    return template, factories, required
+    return template, factories, required, tuple(fields)
 
 
 def trusted(cls: type[M], values: dict[str, Any]) -> M:
     """An instance of ``cls`` holding ``values`` as they are; fields left out take their
     defaults. The fields keep their declared order, which is the order JSON is written in
-    (updating a dict keeps each key where it was)."""
+    (updating a dict keeps each key where it was). ``values`` becomes the object's own:
+    give a dict made for it."""
     spec = _SPECS.get(cls)
     if spec is None:
         spec = _SPECS[cls] = _spec_of(cls)
-    template, factories, required = spec
+    template, factories, required, names = spec
+    if len(values) == len(names) and tuple(values) == names:
+        return _instance(cls, values, values)  # every field, in order: nothing to fill in
     if not required <= values.keys():
         raise TypeError(f"{cls.__name__} needs {sorted(required - values.keys())}")
     fields = template.copy()
@@ -56,6 +58,10 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
             fields[name] = factory()
     if len(fields) != len(template):
         raise TypeError(f"{cls.__name__} has no field {sorted(fields.keys() - template.keys())}")
+    return _instance(cls, fields, values)
+
+
+def _instance(cls: type[M], fields: dict[str, Any], values: dict[str, Any]) -> M:
     obj = cls.__new__(cls)
     _set(obj, "__dict__", fields)
     _set(obj, "__pydantic_fields_set__", set(values))

@@ -6,9 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -51,6 +51,9 @@ class Calendar:
     weekend: frozenset[int] = frozenset({6, 7})
     holidays: frozenset[date] = frozenset()
     extra_workdays: frozenset[date] = frozenset()
+    _working_dates: dict[tuple[date, int], date] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def is_workday(self, day: date) -> bool:
         if day in self.extra_workdays:
@@ -70,15 +73,30 @@ class Calendar:
         if unit != "d":
             return (anchor.astimezone(UTC) + timedelta(**{_UNITS[unit]: n})).astimezone(self.tz)
         local = anchor.astimezone(self.tz)
-        if not working_days:
-            return self._wall(local, local.date() + timedelta(days=n))
-        day = local.date()
-        counted = 0
-        while counted < n:
-            day += timedelta(days=1)
-            if self.is_workday(day):
-                counted += 1
+        start = local.date()
+        day = self._after(start, n) if working_days else start + timedelta(days=n)
+        # Where the UTC offset is the same on both days, the same wall time is whole days
+        # later; otherwise (a transition in between) wall-clock arithmetic decides.
+        later = datetime.fromtimestamp(local.timestamp() + (day - start).days * 86400, self.tz)
+        if later.fold == 0 and later.utcoffset() == local.utcoffset():
+            return later
         return self._wall(local, day)
+
+    def _after(self, day: date, n: int) -> date:
+        """The date ``n`` working days after ``day`` (remembered: few dates recur)."""
+        key = (day, n)
+        found = self._working_dates.get(key)
+        if found is None:
+            found = day
+            counted = 0
+            while counted < n:
+                found += timedelta(days=1)
+                if self.is_workday(found):
+                    counted += 1
+            if len(self._working_dates) >= 4096:
+                self._working_dates.clear()
+            self._working_dates[key] = found
+        return found
 
 
 # -- building a plan -------------------------------------------------------------------------
@@ -99,7 +117,7 @@ class RoutingConfig:
     fingerprint: str = ""  # equal for equal routing sections: plans may then be shared
     case_tasks: frozenset[str] = frozenset({"close_case"})  # count from the case's opening
 
-    @property
+    @cached_property
     def holidays_through(self) -> date | None:
         """The last date the holiday list speaks of (None: no list)."""
         listed = self.calendar.holidays | self.calendar.extra_workdays
@@ -129,7 +147,7 @@ class RoutingConfig:
             )
         ]
 
-    @property
+    @cached_property
     def order(self) -> dict[str, int]:
         """Departments in registry order, for stable listings."""
         return {code: i for i, code in enumerate(self.departments)}

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..rules._policy import Policy
 
 
+from .._trusted import trusted
 from ..decision import PlannedTask, RoutingPlan, Withheld
 from ._config import _SECONDS, LEAD, MANUAL_REVIEW, RoutingConfig, parse_duration
 
@@ -28,6 +29,8 @@ def _days(config: RoutingConfig, anchor: datetime, duration: str) -> datetime:
 def _consent(report: Report) -> str:
     return tri(report.consent.share_with_agencies)
 
+
+_NO_CONSENT = "no_consent"  # why a co-handler is withheld
 
 # A task request: (department, the rule's task, the rule).
 Request = tuple[str, Any, "RuleDef"]
@@ -56,7 +59,7 @@ def build_plan(
     chosen, blocked = _may_go_ahead(timed, lead, consent)
     tasks = _tasks(chosen, lead, consent)
     withheld = [
-        {"department": department, "action": action, "rule": rule.id}
+        {"department": department, "action": action, "rule": rule.id, "reason": _NO_CONSENT}
         for (department, action), rule in blocked.items()
         if (department, action) not in chosen
     ]
@@ -64,14 +67,15 @@ def build_plan(
     _sort(config, co_handlers, tasks, withheld)
     follow_ups = tuple(_days(config, opened, d) for d in config.follow_ups)
     reassess_by = _days(config, report.reported_at, config.reassess[level])
-    # Built from the validated policy and report: not validated again.
-    return RoutingPlan.trusted(
-        **{
+    # Built from the validated policy and report, every field in order: not validated again.
+    return trusted(
+        RoutingPlan,
+        {
             "lead": lead,
             "lead_rule": lead_rule,
             "co_handlers": tuple(co_handlers),
-            "tasks": tuple(PlannedTask.trusted(**t) for t in tasks),
-            "withheld": tuple(Withheld.trusted(**w) for w in withheld),
+            "tasks": tuple(trusted(PlannedTask, t) for t in tasks),
+            "withheld": tuple(trusted(Withheld, w) for w in withheld),
             "follow_ups": follow_ups,
             "reassess_by": reassess_by,
             "timezone": config.timezone,
@@ -87,7 +91,7 @@ def build_plan(
                 (*config.follow_ups, config.reassess[level]),
                 (*follow_ups, reassess_by),
             ),
-        }
+        },
     )
 
 
@@ -226,7 +230,7 @@ def _tasks(
         {
             "department": department,
             "action": action,
-            "stamp": stamp,
+            "due": stamp,  # a UTC timestamp until `_sort` makes it a date
             "counted_from": counted_from,
             "basis": task.basis,
             "rule": rule.id,
@@ -255,7 +259,14 @@ def _co_handlers(
             continue
         if consent != "yes" and rule.then.legal_duty is None and department not in kept_departments:
             if department not in withheld_departments:
-                withheld.append({"department": department, "action": None, "rule": rule.id})
+                withheld.append(
+                    {
+                        "department": department,
+                        "action": None,
+                        "rule": rule.id,
+                        "reason": _NO_CONSENT,
+                    }
+                )
                 withheld_departments.add(department)
             continue
         out.append(department)
@@ -271,9 +282,9 @@ def _sort(
     """The policy's department order; tasks by deadline first. Deadlines become dates."""
     order, last, tz = config.order, len(config.order), config.calendar.tz
     co_handlers.sort(key=lambda d: order.get(d, last))
-    tasks.sort(key=lambda t: (t["stamp"], order.get(t["department"], last), t["action"]))
+    tasks.sort(key=lambda t: (t["due"], order.get(t["department"], last), t["action"]))
     for t in tasks:
-        t["due"] = datetime.fromtimestamp(t.pop("stamp"), tz)
+        t["due"] = datetime.fromtimestamp(t["due"], tz)
     withheld.sort(key=lambda w: (order.get(w["department"], last), w["action"] or ""))
 
 
@@ -334,7 +345,7 @@ def _holiday_fields(
     if config.working_days:
         dates += [when for d, when in zip(durations, schedule, strict=True) if d[-1] == "d"]
     if not dates:
-        return {}
+        return {"past_holiday_list": False, "holidays_through": None}
     end = config.holidays_through
     last = max(when.astimezone(config.calendar.tz).date() for when in dates)
     return {"past_holiday_list": end is None or last > end, "holidays_through": end}

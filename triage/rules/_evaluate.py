@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._errors import EngineError, UsageError
-from ..decision import Translated
+from .._trusted import trusted
+from ..decision import Gap, TraceEntry, Translated
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
@@ -39,6 +40,7 @@ from .engine import CATCH_ALL, PRESENT, FactEncoder
 __all__ = ["Evaluator", "Judgement", "World", "combine_level", "describe_verify"]
 
 _LEVEL_RANK = {c: i for i, c in enumerate(LEVELS.codes)}
+_LEVEL_CODES = tuple(LEVELS.codes)
 _PRIORITY_RANK = {c: i for i, c in enumerate(PRIORITIES.codes)}
 _AGE_FACTS = {"victim.minor": "victim.age", "victim.elderly": "victim.age"}
 
@@ -121,6 +123,33 @@ def _has_or(f: Any) -> bool:
 
 def _known(value: Any) -> bool:
     return value is not None and value != "unknown"
+
+
+def _trace_template(
+    rule: RuleDef, stratum: int, description: Translated, note: Translated | None
+) -> dict[str, Any]:
+    """A trace entry's fields in `TraceEntry`'s order, with what is the same every time
+    the rule fires filled in (the rest is set by `Evaluator.trace`)."""
+    then = rule.then
+    return {
+        "rule": rule.id,
+        "stratum": stratum,
+        "description": description,
+        "source": rule.source,
+        "read": None,
+        "because": (),
+        "level": then.level,
+        "priority": then.priority,
+        "flags": then.flags,
+        "note": note,
+        "raised_level": None,
+        "raised_priority": None,
+        "added_flags": (),
+        "lead": then.lead,
+        "co_handlers": then.co_handlers,
+        "tasks": tuple(t.action for t in then.tasks),
+        "model_factors": (),
+    }
 
 
 def _decision_so_far(derived: dict[str, Any], world: World, level_max: str | None) -> None:
@@ -226,6 +255,13 @@ class Evaluator:
             for r in policy.rules
         }
         self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
+        self._trace_templates = {
+            r.index: _trace_template(r, policy.strata[r.index], *self._texts[r.index])
+            for r in policy.rules
+        }
+        self._reads_model_of = frozenset(
+            r.index for r in policy.rules if any(n.startswith("model.") for n in r.reads)
+        )
         # The facts of a rule an unanswered question can hide behind: instruments, and
         # answers that raise risk (derived facts are never asked about).
         self._gap_reads = {
@@ -553,44 +589,36 @@ class Evaluator:
 
     # -- explaining ---------------------------------------------------------------------
 
-    def trace(self, world: World) -> list[dict[str, Any]]:
-        """One entry per fired rule, in the order they applied."""
+    def trace(
+        self, world: World, model_factors: tuple[tuple[str, float], ...] = ()
+    ) -> tuple[TraceEntry, ...]:
+        """One entry per fired rule, in the order they applied; ``model_factors`` go with
+        the rules that read the model."""
         out = []
         strata = self.policy.strata
+        templates, reads_sorted, all_reasons = (
+            self._trace_templates,
+            self._reads_sorted,
+            self._all_reasons,
+        )
         for index in world.fired:
-            rule = self._rules[index]
-            then = rule.then
             raised_level, raised_priority, added = world.changes[index]
             values = world.values[strata[index]]
-            read = {
-                n: None if values[n] is MISSING else values[n] for n in self._reads_sorted[index]
-            }
-            because: Collection[str] | None = self._all_reasons.get(index)
+            names = reads_sorted[index]
+            read = {n: None if values[n] is MISSING else values[n] for n in names}
+            because: Collection[str] | None = all_reasons.get(index)
             if because is None:  # an "or": the branch that holds is the reason
                 because = reasons(self._formulas[index], values) or ()
-            out.append(
-                {
-                    "rule": rule.id,
-                    "stratum": strata[index],
-                    "description": self._texts[index][0],
-                    "source": rule.source,
-                    "read": read,
-                    "because": tuple(
-                        n for n in self._reads_sorted[index] if n in because and _known(read[n])
-                    ),
-                    "level": then.level,
-                    "priority": then.priority,
-                    "flags": then.flags,
-                    "note": self._texts[index][1],
-                    "raised_level": raised_level,
-                    "raised_priority": raised_priority,
-                    "added_flags": added,
-                    "lead": then.lead,
-                    "co_handlers": then.co_handlers,
-                    "tasks": tuple(t.action for t in then.tasks),
-                }
-            )
-        return out
+            entry = templates[index].copy()  # the rule's own parts, in field order
+            entry["read"] = read
+            entry["because"] = tuple(n for n in names if n in because and _known(read[n]))
+            entry["raised_level"] = raised_level
+            entry["raised_priority"] = raised_priority
+            entry["added_flags"] = added
+            if model_factors and index in self._reads_model_of:
+                entry["model_factors"] = model_factors
+            out.append(trusted(TraceEntry, entry))
+        return tuple(out)
 
     def _flip_instrument(self, iid: str, result: Any, number: str) -> dict[str, Any] | None:
         """The instrument's facts had one more unanswered item been answered yes."""
@@ -639,7 +667,7 @@ class Evaluator:
             out.append((fact, tuple(sorted(flips.items()))))
         return out
 
-    def gaps(self, actual: World, maxw: World, ctx: FactContext) -> list[dict[str, Any]]:
+    def gaps(self, actual: World, maxw: World, ctx: FactContext) -> tuple[Gap, ...]:
         """Every unanswered question that could change the decision, most decisive first."""
         now = ctx.with_derived(
             {
@@ -656,9 +684,8 @@ class Evaluator:
         lost = actual.flags - maxw.flags  # flags the max world does not reach
         for index in sorted(fired ^ set(maxw.fired)):
             self._gaps_of_rule(index, index in fired, actual, lost, ctx, now, found, cache, seen)
-        gaps = [entry.as_gap(name) for name, entry in found.items()]
-        gaps.sort(key=_decisive)
-        return gaps
+        gaps = sorted(entry.as_gap(name) for name, entry in found.items())
+        return tuple(gap for _, gap in gaps)
 
     def _gaps_of_rule(
         self,
@@ -673,15 +700,15 @@ class Evaluator:
         seen: dict[str, Any],
     ) -> None:
         """What answering each unknown this rule reads would do, alone or with others."""
-        rank, level, _, _, flags = self._effects[index]
-        raises = level if rank > _LEVEL_RANK[actual.level] else None
+        rank, _, _, _, flags = self._effects[index]
+        raises = rank if rank > _LEVEL_RANK[actual.level] else -1
         if fired_now:
-            removes = {f for f in flags if f in lost}
+            removes = frozenset(f for f in flags if f in lost)
             if not removes:
                 return  # whether this rule fires would change nothing in the decision
         else:
-            adds = {f for f in flags if f not in actual.flags}
-            if not (raises or adds):
+            adds = frozenset(f for f in flags if f not in actual.flags)
+            if raises < 0 and not adds:
                 return
         candidates = self._candidates(index, ctx, cache)
         if not candidates:
@@ -710,69 +737,60 @@ class Evaluator:
             if entry is None:
                 entry = found[name] = _Found()
             entry.rules.add(rule_id)
-            effect = entry.alone if alone else entry.jointly
             if fired_now:
-                effect.removes |= removes
+                if alone:
+                    entry.removes |= removes
+            elif alone:
+                if raises > entry.level:
+                    entry.level = raises
+                entry.adds |= adds
             else:
-                effect.raise_to(raises)
-                effect.adds |= adds
+                if raises > entry.joint_level:
+                    entry.joint_level = raises
+                entry.joint_adds |= adds
 
 
-@dataclass
-class _Effect:
-    """What answering yes could do: raise the level, add flags, remove flags."""
-
-    level: str | None = None
-    adds: set[str] = field(default_factory=set)
-    removes: set[str] = field(default_factory=set)
-
-    def raise_to(self, level: str | None) -> None:
-        if level and (self.level is None or _LEVEL_RANK[level] > _LEVEL_RANK[self.level]):
-            self.level = level
-
-
-@dataclass
 class _Found:
-    """One unanswered question: its effect alone, its effect only with others, the rules."""
+    """One unanswered question: the rules whose outcome depends on it, what answering
+    yes could do by itself (raise the level to a rank, add flags, remove flags), and
+    what it could do only together with other answers (-1: no level)."""
 
-    rules: set[str] = field(default_factory=set)
-    alone: _Effect = field(default_factory=_Effect)
-    jointly: _Effect = field(default_factory=_Effect)
+    __slots__ = ("adds", "joint_adds", "joint_level", "level", "removes", "rules")
 
-    def as_gap(self, fact: str) -> dict[str, Any]:
-        solo, joint = self.alone, self.jointly
-        joint_level = joint.level
-        if (
-            joint_level is not None
-            and solo.level is not None
-            and _LEVEL_RANK[joint_level] <= _LEVEL_RANK[solo.level]
-        ):
-            joint_level = None  # no more than it does alone
-        return {
+    def __init__(self) -> None:
+        self.rules: set[str] = set()
+        self.level = self.joint_level = -1
+        self.adds: frozenset[str] = frozenset()
+        self.removes: frozenset[str] = frozenset()
+        self.joint_adds: frozenset[str] = frozenset()
+
+    def as_gap(self, fact: str) -> tuple[tuple[Any, ...], Gap]:
+        """(how decisive it is, the gap): alone before jointly, then by level, safety
+        flags, flags, rules; the fact last, so no two keys are equal."""
+        level = self.level
+        joint = self.joint_level if self.joint_level > level else -1  # no more than alone
+        adds, removes = tuple(sorted(self.adds)), tuple(sorted(self.removes))
+        joint_adds = tuple(sorted(self.joint_adds - self.adds))
+        rules = tuple(sorted(self.rules))
+        alone = bool(level >= 0 or adds or removes)
+        key = (
+            not alone,
+            -level,
+            -len(SAFETY_FLAGS.intersection(adds)),
+            -len(adds) - len(removes),
+            -joint,
+            -len(SAFETY_FLAGS.intersection(joint_adds)),
+            -len(rules),
+            fact,
+        )
+        gap = {
             "fact": fact,
-            "alone": bool(solo.level or solo.adds or solo.removes),
-            "could_raise_level_to": solo.level,
-            "could_add_flags": tuple(sorted(solo.adds)),
-            "could_remove_flags": tuple(sorted(solo.removes)),
-            "jointly_raise_level_to": joint_level,
-            "jointly_add_flags": tuple(sorted(joint.adds - solo.adds)),
-            "rules": tuple(sorted(self.rules)),
+            "alone": alone,
+            "could_raise_level_to": _LEVEL_CODES[level] if level >= 0 else None,
+            "could_add_flags": adds,
+            "could_remove_flags": removes,
+            "jointly_raise_level_to": _LEVEL_CODES[joint] if joint >= 0 else None,
+            "jointly_add_flags": joint_adds,
+            "rules": rules,
         }
-
-
-def _rank(level: str | None) -> int:
-    return -1 if level is None else _LEVEL_RANK[level]
-
-
-def _decisive(g: dict[str, Any]) -> tuple[Any, ...]:
-    """Most decisive first: alone before jointly, then by level, safety flags, flags, rules."""
-    return (
-        not g["alone"],
-        -_rank(g["could_raise_level_to"]),
-        -len(SAFETY_FLAGS.intersection(g["could_add_flags"])),
-        -len(g["could_add_flags"]) - len(g["could_remove_flags"]),
-        -_rank(g["jointly_raise_level_to"]),
-        -len(SAFETY_FLAGS.intersection(g["jointly_add_flags"])),
-        -len(g["rules"]),
-        g["fact"],
-    )
+        return key, trusted(Gap, gap)
