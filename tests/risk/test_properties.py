@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import triage
 from triage.risk import INSTRUMENTS
 from triage.risk._base import Instrument
+from triage.rules._facts import FACTS
 
 ANSWER = st.sampled_from(["yes", "no", "unknown"])
 NAMES = sorted(INSTRUMENTS)
@@ -97,3 +98,30 @@ def test_unknown_options_are_library_errors(name: str) -> None:
     """A caller's mistake is a UsageError from the library's tree, not a bare TypeError."""
     with pytest.raises(triage.UsageError, match="options"):
         INSTRUMENTS[name].score({}, colour="blue")
+
+
+@given(case())
+def test_each_if_yes_is_scoring_again_with_that_yes(
+    c: tuple[Instrument, tuple[str, ...], dict[str, object]],
+) -> None:
+    """What the gap search is told a yes would do to the facts rules read is what scoring
+    the answers again with that item answered yes gives; an item said to change nothing
+    raises no score (3a of the Danger Assessment lowers one)."""
+    instrument, answers, options = c
+    result = instrument.evaluate(answers, **options)  # type: ignore[arg-type]
+    told = instrument.each_if_yes(result, **options)
+    assert [number for number, _ in told] == list(result.unknown)
+    for number, changed in told:
+        i = [item.number for item in instrument.items].index(number)
+        again = instrument.evaluate(
+            (*answers[:i], "yes", *answers[i + 1 :]),
+            **options,  # type: ignore[arg-type]
+        )
+        assert changed == instrument.if_yes(result, number, **options)
+        if changed is None:
+            assert again.score <= result.score
+        else:
+            facts = {
+                k: v for k, v in changed.items() if f"instruments.{instrument.id}.{k}" in FACTS
+            }
+            assert facts and {k: getattr(again, k) for k in facts} == facts

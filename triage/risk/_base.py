@@ -232,6 +232,10 @@ class Instrument:
         search asks this instead of scoring the instrument itself."""
         raise NotImplementedError
 
+    def each_if_yes(self, result: Any, **options: Any) -> list[tuple[str, dict[str, Any] | None]]:
+        """`if_yes` for each unanswered item of ``result``, in item order."""
+        return [(number, self.if_yes(result, number, **options)) for number in result.unknown]
+
     def _answers_of(self, result: Any) -> tuple[Tri, ...]:
         yes, no = set(result.yes), set(result.no)
         return tuple("yes" if n in yes else "no" if n in no else "unknown" for n in self._numbers)
@@ -309,7 +313,14 @@ class WeightedInstrument(Instrument):
         return {}
 
     def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
-        weight = self._weights(self._answers_of(result))[self._by_number[number]]
+        return self._if_yes(result, self._weights(self._answers_of(result)), number)
+
+    def each_if_yes(self, result: Any, **options: Any) -> list[tuple[str, dict[str, Any] | None]]:
+        weights = self._weights(self._answers_of(result))  # the same for every item
+        return [(number, self._if_yes(result, weights, number)) for number in result.unknown]
+
+    def _if_yes(self, result: Any, weights: tuple[int, ...], number: str) -> dict[str, Any] | None:
+        weight = weights[self._by_number[number]]
         if weight <= 0:
             return None
         score = result.score + weight

@@ -255,6 +255,7 @@ class Evaluator:
             for r in policy.rules
         }
         self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
+        self._flag_sets = {r.index: frozenset(r.then.flags) for r in policy.rules}
         self._trace_templates = {
             r.index: _trace_template(r, policy.strata[r.index], *self._texts[r.index])
             for r in policy.rules
@@ -620,15 +621,6 @@ class Evaluator:
             out.append(trusted(TraceEntry, entry))
         return tuple(out)
 
-    def _flip_instrument(self, iid: str, result: Any, number: str) -> dict[str, Any] | None:
-        """The instrument's facts had one more unanswered item been answered yes."""
-        options = self.policy.meta.instrument_options.get(iid, {})
-        changed = INSTRUMENTS[iid].if_yes(result, number, **options)
-        if changed is None:
-            return None
-        base = f"instruments.{iid}"
-        return {f"{base}.{k}": v for k, v in changed.items() if f"{base}.{k}" in FACTS}
-
     def _candidates(
         self, index: int, ctx: FactContext, cache: dict[str, Any]
     ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
@@ -654,17 +646,22 @@ class Evaluator:
     def _instrument_candidates(
         self, iid: str, result: Any
     ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        """(gap fact, the instrument's facts) for each unanswered item had it been answered
+        yes; equal facts are one object, so that a rule tries them once (see `gaps`)."""
         instrument = INSTRUMENTS[iid]
+        options = self.policy.meta.instrument_options.get(iid, {})
+        base = f"instruments.{iid}."
         out = []
-        for number in result.unknown:
-            flips = self._flip_instrument(iid, result, number)
-            if flips is None:
+        same: dict[Any, Any] = {}
+        for number, changed in instrument.each_if_yes(result, **options):
+            if changed is None:
                 continue
             item = instrument.item(number)
             fact = (
                 f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
             )
-            out.append((fact, tuple(sorted(flips.items()))))
+            flips = tuple(sorted((base + k, v) for k, v in changed.items() if base + k in FACTS))
+            out.append((fact, same.setdefault(flips, flips)))
         return out
 
     def gaps(self, actual: World, maxw: World, ctx: FactContext) -> tuple[Gap, ...]:
@@ -682,72 +679,73 @@ class Evaluator:
         seen: dict[str, Any] = {}  # fact values after every rule, read once per report
         fired = set(actual.fired)
         lost = actual.flags - maxw.flags  # flags the max world does not reach
+        level_rank, flags_now = _LEVEL_RANK[actual.level], actual.flags
         for index in sorted(fired ^ set(maxw.fired)):
-            self._gaps_of_rule(index, index in fired, actual, lost, ctx, now, found, cache, seen)
+            rank, _, _, _, flags = self._effects[index]
+            if index in fired:  # could answering make it not fire? only lost flags matter
+                removes = lost.intersection(flags) if lost else None
+                if not removes:
+                    continue  # whether this rule fires would change nothing in the decision
+                effect: tuple[bool, int, Any] = (True, -1, frozenset(removes))
+            else:
+                raises = rank if rank > level_rank else -1
+                adds = self._flag_sets[index] - flags_now
+                if raises < 0 and not adds:
+                    continue
+                effect = (False, raises, adds)
+            candidates = self._candidates(index, ctx, cache)
+            if candidates:
+                values = self._read_values(index, now, seen)
+                self._answer_yes(index, values, candidates, effect, found)
         gaps = sorted(entry.as_gap(name) for name, entry in found.items())
         return tuple(gap for _, gap in gaps)
 
-    def _gaps_of_rule(
-        self,
-        index: int,
-        fired_now: bool,
-        actual: World,
-        lost: set[str],
-        ctx: FactContext,
-        now: FactContext,
-        found: dict[str, _Found],
-        cache: dict[str, Any],
-        seen: dict[str, Any],
-    ) -> None:
-        """What answering each unknown this rule reads would do, alone or with others."""
-        rank, _, _, _, flags = self._effects[index]
-        raises = rank if rank > _LEVEL_RANK[actual.level] else -1
-        if fired_now:
-            removes = frozenset(f for f in flags if f in lost)
-            if not removes:
-                return  # whether this rule fires would change nothing in the decision
-        else:
-            adds = frozenset(f for f in flags if f not in actual.flags)
-            if raises < 0 and not adds:
-                return
-        candidates = self._candidates(index, ctx, cache)
-        if not candidates:
-            return
+    def _read_values(self, index: int, now: FactContext, seen: dict[str, Any]) -> dict[str, Any]:
+        """The facts a rule reads, as the decision stands (each read once per report)."""
         values = {}
         for name, spec in self._read_specs[index]:
             value = seen.get(name, seen)
             if value is seen:
                 value = seen[name] = spec.get(now)
             values[name] = value
+        return values
+
+    def _answer_yes(
+        self,
+        index: int,
+        values: dict[str, Any],
+        candidates: list[tuple[str, tuple[tuple[str, Any], ...]]],
+        effect: tuple[bool, int, Any],
+        found: dict[str, _Found],
+    ) -> None:
+        """What answering each unknown the rule reads would do to it, alone or only with
+        other answers: ``effect`` is (the rule fired, the level it could raise to, the
+        flags it would add or remove)."""
+        fired_now, raises, changed = effect
         pred = self._predicates[index]
         rule_id = self._rules[index].id
-        memo: dict[Any, bool] = {}
+        memo: dict[int, bool] = {}  # by identity: equal candidates are one object
         for name, flips in candidates:
-            alone = memo.get(flips)
+            alone = memo.get(id(flips))
             if alone is None:
-                before = [(fact, values.get(fact, values)) for fact, _ in flips]
-                values.update(flips)  # answered yes, for this question only
-                alone = memo[flips] = pred(values) != fired_now
-                for fact, value in before:
-                    if value is values:
-                        del values[fact]
-                    else:
-                        values[fact] = value
+                trial = values.copy()
+                trial.update(flips)  # answered yes, for this question only
+                alone = memo[id(flips)] = pred(trial) != fired_now
             entry = found.get(name)
             if entry is None:
                 entry = found[name] = _Found()
             entry.rules.add(rule_id)
             if fired_now:
                 if alone:
-                    entry.removes |= removes
+                    entry.removes |= changed
             elif alone:
                 if raises > entry.level:
                     entry.level = raises
-                entry.adds |= adds
+                entry.adds |= changed
             else:
                 if raises > entry.joint_level:
                     entry.joint_level = raises
-                entry.joint_adds |= adds
+                entry.joint_adds |= changed
 
 
 class _Found:
@@ -769,8 +767,9 @@ class _Found:
         flags, flags, rules; the fact last, so no two keys are equal."""
         level = self.level
         joint = self.joint_level if self.joint_level > level else -1  # no more than alone
-        adds, removes = tuple(sorted(self.adds)), tuple(sorted(self.removes))
-        joint_adds = tuple(sorted(self.joint_adds - self.adds))
+        adds = tuple(sorted(self.adds)) if self.adds else ()
+        removes = tuple(sorted(self.removes)) if self.removes else ()
+        joint_adds = tuple(sorted(self.joint_adds - self.adds)) if self.joint_adds else ()
         rules = tuple(sorted(self.rules))
         alone = bool(level >= 0 or adds or removes)
         key = (
