@@ -605,14 +605,22 @@ class Evaluator:
         for index in world.fired:
             raised_level, raised_priority, added = world.changes[index]
             values = world.values[strata[index]]
-            names = reads_sorted[index]
-            read = {n: None if values[n] is MISSING else values[n] for n in names}
-            because: Collection[str] | None = all_reasons.get(index)
-            if because is None:  # an "or": the branch that holds is the reason
-                because = reasons(self._formulas[index], values) or ()
+            causes: Collection[str] | None = all_reasons.get(index)
+            if causes is None:  # an "or": the branch that holds is the reason
+                causes = reasons(self._formulas[index], values) or ()
+            read: dict[str, Any] = {}
+            because = []
+            for name in reads_sorted[index]:
+                value = values[name]
+                if value is MISSING:
+                    read[name] = None
+                    continue
+                read[name] = value
+                if name in causes and _known(value):
+                    because.append(name)
             entry = templates[index].copy()  # the rule's own parts, in field order
             entry["read"] = read
-            entry["because"] = tuple(n for n in names if n in because and _known(read[n]))
+            entry["because"] = tuple(because)
             entry["raised_level"] = raised_level
             entry["raised_priority"] = raised_priority
             entry["added_flags"] = added
