@@ -23,6 +23,11 @@ _REQUIRED: Any = object()
 _Spec = tuple[dict[str, Any], tuple[tuple[str, Any], ...], frozenset[str], tuple[str, ...]]
 _SPECS: dict[type, _Spec] = {}
 _set = object.__setattr__
+_new = object.__new__  # BaseModel defines no __new__ of its own
+# BaseModel's slots, set through their descriptors (what object.__setattr__ looks up)
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
 
 
 def _spec_of(cls: type[BaseModel]) -> _Spec:
@@ -62,9 +67,9 @@ def trusted(cls: type[M], values: dict[str, Any]) -> M:
 
 
 def _instance(cls: type[M], fields: dict[str, Any], values: dict[str, Any]) -> M:
-    obj = cls.__new__(cls)
+    obj = _new(cls)
     _set(obj, "__dict__", fields)
-    _set(obj, "__pydantic_fields_set__", set(values))
-    _set(obj, "__pydantic_extra__", None)
-    _set(obj, "__pydantic_private__", None)
+    _set_fields_set(obj, set(values))
+    _set_extra(obj, None)
+    _set_private(obj, None)
     return obj

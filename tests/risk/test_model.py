@@ -22,6 +22,7 @@ from sklearn.linear_model import LogisticRegression
 import triage
 from triage import ModelError, explain
 from triage.cli import cli
+from triage.report._normalise import normalise
 from triage.risk import cohort
 from triage.risk._estimators import MonotoneLogisticRegression, PlattCalibrated
 from triage.risk.model import _model as m
@@ -56,6 +57,19 @@ def test_direct_scoring_equals_predict_proba(models: dict[str, m.RiskModel], kin
     expected = model.predict_proba(sample)
     direct = np.array([model.predict(r).probability for r in sample])
     assert np.max(np.abs(direct - expected)) < 1e-9
+
+
+def test_both_worlds_in_one_pass_are_each_world_alone(models: dict[str, m.RiskModel]) -> None:
+    """The row as given and maxed read together (as `predict` reads them) are the rows
+    read one at a time (as training reads them)."""
+    features = models["logistic"].features
+    for r in [*cohort.generate(500, seed=12).reports, *random_reports(500, seed=12)]:
+        valid = triage.validate_report(r)
+        answers = normalise(valid)
+        assert features.active_pair(valid, answers) == (
+            features.active(valid, answers),
+            features.active(valid, answers, maxed=True),
+        )
 
 
 @pytest.mark.parametrize("kind", ["logistic", "boosted"])

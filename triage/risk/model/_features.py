@@ -87,6 +87,54 @@ class FeatureSet:
         ``maxed`` reads every unanswered question as yes (the max world).
         """
         answers = answers if answers is not None else normalise(report)
+        out: list[tuple[int, float]] = []
+        for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
+            v = answers.values[code]
+            if v != "no":
+                out.append((not_no, 1.0))
+                if v == "yes" or maxed:
+                    out.append((yes, 1.0))
+        out += self._minors_exposed(report, maxed)
+        out += self._report_columns(report)
+        out.sort()
+        return out
+
+    def active_pair(
+        self, report: Report, answers: Answers
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """`active` as given and maxed, in one pass (the columns they share read once)."""
+        given: list[tuple[int, float]] = []
+        maxed: list[tuple[int, float]] = []
+        for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
+            v = answers.values[code]
+            if v != "no":
+                given.append((not_no, 1.0))
+                maxed.append((not_no, 1.0))
+                if v == "yes":
+                    given.append((yes, 1.0))
+                maxed.append((yes, 1.0))
+        rest = self._report_columns(report)
+        given += self._minors_exposed(report, False)
+        given += rest
+        maxed += self._minors_exposed(report, True)
+        maxed += rest
+        given.sort()
+        maxed.sort()
+        return given, maxed
+
+    def _minors_exposed(self, report: Report, maxed: bool) -> list[tuple[int, float]]:
+        index: dict[str, int] = self._index  # type: ignore[attr-defined]
+        exposed = report.children.minors_exposed
+        if exposed is False:
+            return []
+        out = [(index["children.minors_exposed:not_no"], 1.0)]
+        if exposed or maxed:
+            out.append((index["children.minors_exposed:yes"], 1.0))
+        return out
+
+    def _report_columns(self, report: Report) -> list[tuple[int, float]]:
+        """The columns of the report's history counts, context and (when the encoding
+        has them) the people's attributes: the same in both worlds."""
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
         out: list[tuple[int, float]] = []
 
@@ -97,13 +145,6 @@ class FeatureSet:
             if j is not None:
                 out.append((j, 1.0))
 
-        values = answers.values
-        for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
-            v = values[code]
-            if v != "no":
-                out.append((not_no, 1.0))
-                if v == "yes" or maxed:
-                    out.append((yes, 1.0))
         history = report.history
         for name in _HISTORY:
             count = getattr(history, name)
@@ -111,11 +152,6 @@ class FeatureSet:
                 out.append((index[f"history.{name}:unknown"], 1.0))
             elif count:
                 out.append((index[f"history.{name}"], float(min(count, COUNT_CAP))))
-        exposed = report.children.minors_exposed
-        if exposed is not False:
-            out.append((index["children.minors_exposed:not_no"], 1.0))
-            if exposed or maxed:
-                out.append((index["children.minors_exposed:yes"], 1.0))
         one(f"source={report.source}")
         if report.case_type != CASE_TYPES.codes[0]:
             one(f"case_type={report.case_type}")
@@ -129,7 +165,6 @@ class FeatureSet:
                 value = getattr(victim, name)
                 col = f"victim.{name}={'unknown' if value is None else 'yes' if value else 'no'}"
                 out.append((index[col], 1.0))
-        out.sort()
         return out
 
     def row(self, report: Report, answers: Answers | None = None) -> np.ndarray:

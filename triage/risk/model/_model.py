@@ -195,8 +195,7 @@ class RiskModel:
         """
         answers = answers if answers is not None else normalise(report)
         fs, scorer = self.features, self._scorer
-        active = fs.active(report, answers)
-        maxed = fs.active(report, answers, maxed=True)
+        active, maxed = fs.active_pair(report, answers)
         if not explain:
             p = _sigmoid(scorer.logit(active))
             p_max = p if maxed == active else max(p, _sigmoid(scorer.logit(maxed)))
