@@ -53,7 +53,7 @@ from .routing._plan import build_plan, fallback_plan
 from .routing._supervise import Event, parse_event
 from .rules._evaluate import Evaluator, Judgement, World
 from .rules._facts import FactContext
-from .rules._load import read_source
+from .rules._load import compile_policy_file, read_source
 from .rules._policy import Policy, load_policy
 from .vocab import LEVELS
 
@@ -304,8 +304,10 @@ class Triage:
         self._active = self._prepare(policy)
         self._log = DecisionLog(decision_log) if decision_log is not None else None
 
-    def _worker_spec(self) -> tuple[bytes, Any, str | None, str, str, str]:
-        """What a worker process needs to build the same pipeline."""
+    def _worker_spec(self) -> tuple[tuple[bytes, str], Any, str | None, str, str, str]:
+        """What a worker process needs to build the same pipeline: the policy as its
+        bytes and the name it was loaded under (a forked worker then finds it compiled
+        and checked already, in what it inherited)."""
         source = self._model_source
         model: Any = (
             ("bytes", source.to_bytes())
@@ -315,7 +317,8 @@ class Triage:
         sha = self._model_sha256
         if isinstance(source, RiskModel):
             sha = source.sha256
-        return self.policy.source, model, sha, self._on_error, self._verify, self._engine
+        policy = (self.policy.source, self.policy.path)
+        return policy, model, sha, self._on_error, self._verify, self._engine
 
     def worker_setup(self) -> tuple[Any, tuple[Any, ...]]:
         """What a worker process runs to build the same pipeline (see `_many.results`)."""
@@ -687,14 +690,20 @@ def assess(
 
 
 def _start_worker(
-    policy: bytes, model: Any, model_sha256: str | None, on_error: str, verify: str, engine: str
+    policy: tuple[bytes, str],
+    model: Any,
+    model_sha256: str | None,
+    on_error: str,
+    verify: str,
+    engine: str,
 ) -> None:
     """In a worker process: build the pipeline the parent described, and install it."""
     if isinstance(model, tuple):  # ("bytes", data): a RiskModel given as an object
         model = loads_model(model[1], sha256=model_sha256)
+    data, where = policy
     install(
         Triage(
-            policy,
+            Policy(compile_policy_file(data, where=where)),
             model=model,
             model_sha256=model_sha256,
             on_error=on_error,  # type: ignore[arg-type]
