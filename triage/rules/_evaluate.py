@@ -475,8 +475,7 @@ class Evaluator:
             _decision_so_far(derived, world, level_max)
             values = self._stratum_values(stratum, ctx, maxed, memo)
             world.values.append(values)
-            for index in self._matched(engine, stratum, values, check):
-                self._take(world, index, record)
+            self._take(world, self._matched(engine, stratum, values, check), record)
             world.level = self._level(world, judgement, hold)
         return world
 
@@ -555,23 +554,29 @@ class Evaluator:
             fired.update(matched)
         return sorted(fired)
 
-    def _take(self, world: World, index: int, record: bool) -> None:
-        """Apply a fired rule's effects: levels and priorities only go up, flags add up.
-        With ``record``, also keep what it changed (for the trace)."""
-        level_rank, level, priority_rank, priority, flags = self._effects[index]
-        world.fired.append(index)
-        raised_level = raised_priority = None
-        if level_rank > _LEVEL_RANK[world.rules_level]:
-            raised_level = (world.rules_level, level)
-            world.rules_level = level
-        if priority_rank > _PRIORITY_RANK[world.priority]:
-            raised_priority = (world.priority, priority)
-            world.priority = priority
-        if record:
-            added = tuple(f for f in flags if f not in world.flags)
-            world.changes[index] = (raised_level, raised_priority, added)
-        if flags:
-            world.flags.update(flags)
+    def _take(self, world: World, fired: list[int], record: bool) -> None:
+        """Apply the effects of a stratum's fired rules, in order: levels and priorities
+        only go up, flags add up. With ``record``, also keep what each changed (for the
+        trace)."""
+        effects, flags_now, changes = self._effects, world.flags, world.changes
+        level_now, priority_now = world.rules_level, world.priority
+        level_rank, priority_rank = _LEVEL_RANK[level_now], _PRIORITY_RANK[priority_now]
+        for index in fired:
+            rank, level, p_rank, priority, flags = effects[index]
+            raised_level = raised_priority = None
+            if rank > level_rank:
+                raised_level = (level_now, level)
+                level_now, level_rank = level, rank
+            if p_rank > priority_rank:
+                raised_priority = (priority_now, priority)
+                priority_now, priority_rank = priority, p_rank
+            if record:
+                added = tuple(f for f in flags if f not in flags_now) if flags else ()
+                changes[index] = (raised_level, raised_priority, added)
+            if flags:
+                flags_now.update(flags)
+        world.fired += fired
+        world.rules_level, world.priority = level_now, priority_now
 
     def rules_fired(self, world: World) -> list[RuleDef]:
         return [self._rules[i] for i in world.fired]
