@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import triage
 from triage import RuleFileError, UsageError, explain
+from triage.risk import cohort
 from triage.routing._config import Calendar
 from triage.routing._supervise import Event, overdue
 
@@ -533,3 +535,46 @@ def test_engine_error_decision_still_routed(monkeypatch: pytest.MonkeyPatch) -> 
     assert d.routing.tasks[0].action == "manual_review"
     assert d.routing.tasks[0].due == d.reported_at
     assert json.loads(d.to_json())["routing"]["lead"] == "governance"
+
+
+@pytest.mark.parametrize(
+    ("policy", "zone"),
+    [
+        (None, timezone(timedelta(hours=8))),
+        (EXAMPLES / "policies" / "us_county_lap.yaml", ZoneInfo("America/New_York")),
+    ],
+)
+def test_plans_moved_in_time_are_the_plans_worked_out_in_full(
+    policy: Path | None, zone: tzinfo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A plan kept for its routing and moved to a later report's time is the plan worked
+    out in full for that report: reports spread over two years, many of them within
+    days of New York's clocks changing (a moved date that would cross a change is
+    worked out in full), some in the hour that repeats or does not exist."""
+    from triage.routing import _plan
+
+    t = triage.Triage(policy, model=None)
+    evaluator = t._active[1]
+    moved = []
+    at = _plan._Shape.at
+
+    def counted(shape: Any, *args: Any) -> Any:
+        moved.append(shape)
+        return at(shape, *args)
+
+    monkeypatch.setattr(_plan._Shape, "at", counted)
+    changes = [datetime(2026, 3, 8, 7, tzinfo=UTC), datetime(2026, 11, 1, 6, tzinfo=UTC)]
+    reports = cohort.generate(900, seed=404).reports
+    for i, r in enumerate(reports):
+        if i % 3:  # near a change of the clocks, by the minute
+            when = changes[i % 2] + timedelta(minutes=(i * 7919) % (6 * 24 * 60) - 3 * 24 * 60)
+        else:
+            when = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=(i * 104729) % 1_000_000)
+        run = t._run(dict(r, reported_at=when.astimezone(zone).isoformat()))
+        assert run.world is not None
+        fired = evaluator.rules_fired(run.world)
+        plan = _plan.build_plan(t.policy, run.report, fired, run.world.level)
+        full = _plan._plan(t.policy, run.report, fired, run.world.level, None)
+        assert plan.model_dump_json() == full.model_dump_json()
+        assert plan == full
+    assert len(moved) > 300  # most plans were moved, not worked out

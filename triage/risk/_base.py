@@ -258,6 +258,7 @@ class Instrument:
         return trusted(
             result_type,
             {
+                "instrument": self.id,  # every field in order: nothing for trusted to fill
                 "version": version,
                 "applies": applies,
                 "score": score,

@@ -116,6 +116,8 @@ class RoutingConfig:
     timezone: str
     fingerprint: str = ""  # equal for equal routing sections: plans may then be shared
     case_tasks: frozenset[str] = frozenset({"close_case"})  # count from the case's opening
+    # plans kept to be moved in time (see `_plan._moved`), keyed by what routing reads
+    shapes: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @cached_property
     def holidays_through(self) -> date | None:

@@ -4,7 +4,7 @@ the re-assessment date for one report."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .._errors import UsageError
@@ -47,8 +47,19 @@ def build_plan(
     (`schedule.case_tasks`, the closure) and the follow-up visits count from when it
     opened, and its lead stays unless a rule of higher precedence names another.
     """
-    config: RoutingConfig = policy.routing
     fired = list(fired)
+    if case is None:
+        plan = _moved(policy, report, fired, level)
+        if plan is not None:
+            return plan
+    return _plan(policy, report, fired, level, case)
+
+
+def _plan(
+    policy: Policy, report: Report, fired: list[RuleDef], level: str, case: Any
+) -> RoutingPlan:
+    """`build_plan`, worked out in full."""
+    config: RoutingConfig = policy.routing
     consent = _consent(report)
     lead, lead_rule = _lead(config, fired)
     if case is not None and case.lead is not None:
@@ -349,6 +360,91 @@ def _holiday_fields(
     end = config.holidays_through
     last = max(when.astimezone(config.calendar.tz).date() for when in dates)
     return {"past_holiday_list": end is None or last > end, "holidays_through": end}
+
+
+# -- plans moved in time ------------------------------------------------------------------------
+#
+# Without working days, what a plan says besides its dates depends only on the rules that
+# ask for routing, the level, the consent and the labels it names; its dates are the
+# report's time plus fixed amounts wherever the time zone keeps one UTC offset. Such a
+# plan is kept (a bounded table per policy) and moved to the next report with the same
+# routing; any date where the offset differs is worked out in full instead.
+
+_PLANS_KEPT = 4096
+_NOT_MOVABLE: Any = object()  # routing that counts working days: always worked out
+
+
+class _Moved(Exception):
+    """A date of a moved plan lands where the UTC offset is not the report's."""
+
+
+class _Shape:
+    """A plan without its dates: its other fields, and each date as an amount of time
+    after the report."""
+
+    def __init__(self, plan: RoutingPlan, anchor: datetime) -> None:
+        origin = anchor.astimezone(UTC)
+        self.fields = dict(plan.__dict__)
+        self.tasks = tuple(({**t.__dict__}, t.due.astimezone(UTC) - origin) for t in plan.tasks)
+        self.follow_ups = tuple(f.astimezone(UTC) - origin for f in plan.follow_ups)
+        self.reassess_by = plan.reassess_by.astimezone(UTC) - origin
+
+    def at(self, report: Report, tz: Any) -> RoutingPlan:
+        """This plan for ``report`` (`_Moved` where a date would cross an offset change)."""
+        origin = report.reported_at.astimezone(UTC)
+        offset = origin.astimezone(tz).utcoffset()
+
+        def when(after: timedelta) -> datetime:
+            moment = (origin + after).astimezone(tz)
+            if moment.fold or moment.utcoffset() != offset:
+                raise _Moved
+            return moment
+
+        tasks = []
+        for fields, after in self.tasks:
+            task = fields.copy()
+            task["due"] = when(after)
+            tasks.append(trusted(PlannedTask, task))
+        plan = self.fields.copy()
+        plan["tasks"] = tuple(tasks)
+        plan["follow_ups"] = tuple(when(after) for after in self.follow_ups)
+        plan["reassess_by"] = when(self.reassess_by)
+        plan["consent_to_referral"] = tri(report.consent.referral)
+        plan["labels"] = dict(plan["labels"])  # each plan its own
+        return trusted(RoutingPlan, plan)
+
+
+def _moved(policy: Policy, report: Report, fired: list[RuleDef], level: str) -> RoutingPlan | None:
+    """The plan of an earlier report with the same routing, moved to this report's time;
+    None where it must be worked out in full."""
+    config: RoutingConfig = policy.routing
+    if config.working_days:
+        return None
+    routed = tuple(r.index for r in fired if r.then.lead or r.then.co_handlers or r.then.tasks)
+    own = tuple(_own_labels(policy, report, fired)) if policy.own_labels else ()
+    key = (routed, level, _consent(report), own)
+    shapes = config.shapes
+    shape = shapes.get(key)
+    if shape is _NOT_MOVABLE:
+        return None
+    if shape is not None:
+        try:
+            return shape.at(report, config.calendar.tz)  # type: ignore[no-any-return]
+        except _Moved:
+            return None
+    plan = _plan(policy, report, fired, level, None)
+    if len(shapes) >= _PLANS_KEPT:
+        shapes.clear()  # bounded: routing that never repeats starts it over
+    if any(task.working_days for r in fired for task in r.then.tasks):
+        shapes[key] = _NOT_MOVABLE
+        return plan
+    candidate = _Shape(plan, report.reported_at)
+    try:  # kept only when moving it to its own report gives the plan itself
+        if candidate.at(report, config.calendar.tz) == plan:
+            shapes[key] = candidate
+    except _Moved:
+        pass
+    return plan
 
 
 def fallback_plan(policy: Policy, report: Report, level: str) -> RoutingPlan:
