@@ -405,26 +405,36 @@ def test_cohort_batch_round_trip(tmp_path: Path) -> None:
     assert [p["path"] for e in errors for p in e["problems"]] == ["outcome"] * 3
 
 
-def test_forked_workers_find_the_policy_compiled_and_checked(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+_FORKED = """
+import sys
+import triage
+from triage._parallel import _context
+from triage.risk import cohort
+from triage.rules import _load
+from triage.rules._evaluate import Evaluator
+
+assert _context().get_start_method() == "fork"
+t = triage.Triage(verify="1%")  # compiled, and checked against durable-rules, here
+
+def again(*args, **kwargs):
+    raise AssertionError("compiled or checked again in a worker")
+
+_load._compile = again
+Evaluator.check_generated = again
+reports = cohort.generate(450, seed=71).reports
+out = list(t.assess_many(reports, jobs=2))
+assert [d.report_id for d in out] == [r["id"] for r in reports]
+assert all(d.status == "ok" for d in out)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no fork")
+def test_forked_workers_find_the_policy_compiled_and_checked() -> None:
     """A process without other threads (the command line) forks its workers after it
     has loaded the policy: they use what it compiled and checked, and compile and check
-    nothing again (each did both from the policy's bytes before)."""
-    from triage._parallel import _context
-    from triage.rules import _load
-    from triage.rules._evaluate import Evaluator
-
-    if _context().get_start_method() != "fork":
-        pytest.skip("workers are spawned here")
-    t = triage.Triage(verify="1%")  # compiled, and checked against durable-rules, here
-
-    def again(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("compiled or checked again in a worker")
-
-    monkeypatch.setattr(_load, "_compile", again)
-    monkeypatch.setattr(Evaluator, "check_generated", again)
-    reports = cohort.generate(450, seed=71).reports
-    out = list(t.assess_many(reports, jobs=2))
-    assert [d.report_id for d in out] == [r["id"] for r in reports]
-    assert all(d.status == "ok" for d in out)
+    nothing again (each did both from the policy's bytes before). Run in a process of
+    its own, which has no other thread."""
+    done = subprocess.run(
+        [sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
