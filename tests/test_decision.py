@@ -244,3 +244,61 @@ def test_bilingual_tables_give_instrument_levels_and_bands_in_both_languages() -
     assert "not_screened_in" not in text and "variable→" not in text
     band = d.model.band
     assert say(f"band_{band}", "zh") in text and say(f"band_{band}", "en") in text
+
+
+def test_trace_entries_are_shared_only_as_what_nobody_can_change() -> None:
+    """Decisions share a trace entry built before for the same rule, values and changes,
+    so the facts an entry read refuse changes; copies and pickles are plain dicts, and
+    the JSON is that of a plain dict."""
+    import copy
+    import pickle
+
+    from triage.risk import cohort
+
+    t = triage.Triage()
+    decisions = [t.assess(r) for r in cohort.generate(60, seed=61).reports]
+    entries = [e for d in decisions for e in d.trace]
+    assert len({id(e) for e in entries}) < len(entries)  # some are shared
+    read = entries[0].read
+    for change in (
+        lambda: read.__setitem__("x", 1),
+        lambda: read.update(x=1),
+        lambda: read.pop(next(iter(read))),
+        lambda: read.clear(),
+        lambda: read.setdefault("x", 1),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    assert type(copy.deepcopy(read)) is dict and copy.deepcopy(read) == read
+    assert type(pickle.loads(pickle.dumps(read))) is dict
+    d = decisions[0]
+    assert Decision.model_validate_json(d.to_json()).to_json() == d.to_json()
+    assert pickle.loads(pickle.dumps(d)) == d
+
+
+def test_a_trace_entry_given_again_has_the_types_it_read() -> None:
+    """1 and 1.0 are equal as keys but written differently: an entry built for a rule
+    that read an integer is not given again for the same number read as a float."""
+    from triage.risk import cohort
+
+    t = triage.Triage()
+    policy, evaluator = t._active
+    for r in cohort.generate(200, seed=62).reports:
+        world = t._run(r).world
+        assert world is not None
+        numeric = [
+            (i, name)
+            for i in world.fired
+            for name in evaluator._reads_sorted[i]
+            if type(world.values[policy.strata[i]][name]) is int
+        ]
+        if numeric:
+            break
+    index, name = numeric[0]
+    rule = evaluator._rules[index].id
+    first = {e.rule: e for e in evaluator.trace(world)}[rule]
+    stratum = policy.strata[index]
+    world.values[stratum] = {**world.values[stratum], name: float(first.read[name])}
+    again = {e.rule: e for e in evaluator.trace(world)}[rule]
+    assert type(first.read[name]) is int and type(again.read[name]) is float
+    assert first.model_dump_json() != again.model_dump_json()

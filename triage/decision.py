@@ -61,6 +61,23 @@ class Translated(_Frozen):
         return pick(self.zh, self.en, lang)
 
 
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses changes: the facts a trace entry read, which decisions may
+    share (an entry is built once for the same rule, values and changes). Copies and
+    pickles are plain dicts."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("the facts a decision read cannot be changed")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __reduce__(self) -> Any:
+        return (dict, (dict(self),))
+
+
 class TraceEntry(_Frozen):
     """One fired rule: why it fired (the facts it read) and what it changed."""
 

@@ -27,7 +27,7 @@ from typing import Any
 
 from .._errors import EngineError, UsageError
 from .._trusted import trusted
-from ..decision import Gap, TraceEntry, Translated
+from ..decision import Gap, ReadOnlyDict, TraceEntry, Translated
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, PRIORITIES, SAFETY_FLAGS
 from ._facts import FACTS, MISSING, FactContext
@@ -99,6 +99,7 @@ class _MaxResult:
         self.recidivism_rate = getattr(r, "recidivism_rate_max", None)
 
 
+TRACE_ENTRIES_KEPT = 8192  # trace entries kept per evaluator, to be given again
 MATCH_CACHE = 2048  # facts remembered per compiled ruleset (0: ask the engine every time)
 
 
@@ -256,6 +257,7 @@ class Evaluator:
         }
         self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
         self._flag_sets = {r.index: frozenset(r.then.flags) for r in policy.rules}
+        self._entries: dict[tuple[Any, ...], TraceEntry] = {}  # see `trace`
         self._trace_templates = {
             r.index: _trace_template(r, policy.strata[r.index], *self._texts[r.index])
             for r in policy.rules
@@ -599,40 +601,59 @@ class Evaluator:
         self, world: World, model_factors: tuple[tuple[str, float], ...] = ()
     ) -> tuple[TraceEntry, ...]:
         """One entry per fired rule, in the order they applied; ``model_factors`` go with
-        the rules that read the model."""
+        the rules that read the model.
+
+        An entry depends only on the rule, the values it read (and their types: 1 and
+        1.0 are written differently) and what it changed, and holds nothing that can be
+        changed (`ReadOnlyDict`), so one built before for the same is given again."""
         out = []
-        strata = self.policy.strata
-        templates, reads_sorted, all_reasons = (
-            self._trace_templates,
-            self._reads_sorted,
-            self._all_reasons,
-        )
+        strata, reads_sorted, kept = self.policy.strata, self._reads_sorted, self._entries
         for index in world.fired:
-            raised_level, raised_priority, added = world.changes[index]
             values = world.values[strata[index]]
-            causes: Collection[str] | None = all_reasons.get(index)
-            if causes is None:  # an "or": the branch that holds is the reason
-                causes = reasons(self._formulas[index], values) or ()
-            read: dict[str, Any] = {}
-            because = []
-            for name in reads_sorted[index]:
-                value = values[name]
-                if value is MISSING:
-                    read[name] = None
-                    continue
-                read[name] = value
-                if name in causes and _known(value):
-                    because.append(name)
-            entry = templates[index].copy()  # the rule's own parts, in field order
-            entry["read"] = read
-            entry["because"] = tuple(because)
-            entry["raised_level"] = raised_level
-            entry["raised_priority"] = raised_priority
-            entry["added_flags"] = added
-            if model_factors and index in self._reads_model_of:
-                entry["model_factors"] = model_factors
-            out.append(trusted(TraceEntry, entry))
+            read = tuple([values[name] for name in reads_sorted[index]])
+            changes = world.changes[index]
+            factors = model_factors if index in self._reads_model_of else ()
+            key = (index, read, tuple(map(type, read)), changes, factors)
+            try:
+                entry = kept.get(key)
+                keep = True
+            except TypeError:  # a value that cannot be a key: built every time
+                entry, keep = None, False
+            if entry is None:
+                entry = self._trace_entry(index, values, changes, factors)
+                if keep:
+                    if len(kept) >= TRACE_ENTRIES_KEPT:
+                        kept.clear()  # bounded: values that never repeat start it over
+                    kept[key] = entry
+            out.append(entry)
         return tuple(out)
+
+    def _trace_entry(
+        self,
+        index: int,
+        values: dict[str, Any],
+        changes: tuple[Any, Any, tuple[str, ...]],
+        factors: tuple[tuple[str, float], ...],
+    ) -> TraceEntry:
+        causes: Collection[str] | None = self._all_reasons.get(index)
+        if causes is None:  # an "or": the branch that holds is the reason
+            causes = reasons(self._formulas[index], values) or ()
+        read: dict[str, Any] = {}
+        because = []
+        for name in self._reads_sorted[index]:
+            value = values[name]
+            if value is MISSING:
+                read[name] = None
+                continue
+            read[name] = value
+            if name in causes and _known(value):
+                because.append(name)
+        entry = self._trace_templates[index].copy()  # the rule's own parts, in field order
+        entry["read"] = ReadOnlyDict(read)
+        entry["because"] = tuple(because)
+        entry["raised_level"], entry["raised_priority"], entry["added_flags"] = changes
+        entry["model_factors"] = factors
+        return trusted(TraceEntry, entry)
 
     def _candidates(
         self, index: int, ctx: FactContext, cache: dict[str, Any]
