@@ -21,8 +21,9 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from .._errors import EngineError, UsageError
@@ -110,6 +111,12 @@ class _Matches(dict[tuple[Any, ...], tuple[int, ...]]):
 # compiled ruleset -> its table; a table lives as long as an evaluator uses it
 _MATCHES: weakref.WeakValueDictionary[str, _Matches] = weakref.WeakValueDictionary()
 _MATCHES_LOCK = threading.Lock()
+
+
+def _reader(names: list[str]) -> Callable[[dict[str, Any]], Any]:
+    """The values of ``names`` in a dict of facts, in one call (a ruleset reading no
+    fact always has the same key)."""
+    return itemgetter(*names) if names else lambda values: ()
 
 
 def _digest(value: Any) -> str:
@@ -226,8 +233,12 @@ class Evaluator:
         self._chunk_keys = [
             tuple(keys_of(chunk.facts) for chunk in chunks) for chunks in layout.strata
         ]
+        # (the values of the facts a ruleset reads, as its table's key; its encoder)
         self._chunk_encoders = [
-            tuple((tuple(n for n, _, _ in keys), FactEncoder(keys, MISSING)) for keys in chunks)
+            tuple(
+                (itemgetter(*(n for n, _, _ in keys)), FactEncoder(keys, MISSING))
+                for keys in chunks
+            )
             for chunks in self._chunk_keys
         ]
         native = policy.native()
@@ -541,12 +552,12 @@ class Evaluator:
         deterministic, so values seen before need no engine call)."""
         fired: set[int] = set()  # a rule may match through several compiled branches
         tables = self._matches[stratum] if MATCH_CACHE and remember else None
-        for k, (names, encode) in enumerate(self._chunk_encoders[stratum]):
+        for k, (read, encode) in enumerate(self._chunk_encoders[stratum]):
             if tables is None:
                 fired.update(engine.fire_ruleset(stratum, k, encode(values, CATCH_ALL)))
                 continue
             table = tables[k]
-            seen = tuple([values[name] for name in names])
+            seen = read(values)  # one value, or a tuple of them
             matched = table.get(seen)
             if matched is None:
                 matched = engine.fire_ruleset(stratum, k, encode(values, CATCH_ALL))
