@@ -302,3 +302,22 @@ def test_a_trace_entry_given_again_has_the_types_it_read() -> None:
     again = {e.rule: e for e in evaluator.trace(world)}[rule]
     assert type(first.read[name]) is int and type(again.read[name]) is float
     assert first.model_dump_json() != again.model_dump_json()
+
+
+def test_kept_trace_entries_stay_bounded_and_change_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A small table of kept entries forgets its oldest and stays within bounds; the
+    decisions are those of a pipeline that keeps many."""
+    from triage.risk import cohort
+    from triage.rules import _evaluate
+
+    def clock() -> datetime:
+        return datetime(2026, 12, 1, tzinfo=UTC)
+
+    reports = cohort.generate(80, seed=63).reports
+    many = [triage.Triage(clock=clock).assess(r).to_json() for r in reports]
+    monkeypatch.setattr(_evaluate, "TRACE_ENTRIES_KEPT", 16)
+    t = triage.Triage(clock=clock)
+    assert [t.assess(r).to_json() for r in reports] == many
+    assert 0 < len(t._active[1]._entries) <= 16
