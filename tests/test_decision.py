@@ -304,11 +304,11 @@ def test_a_trace_entry_given_again_has_the_types_it_read() -> None:
     assert first.model_dump_json() != again.model_dump_json()
 
 
-def test_kept_trace_entries_stay_bounded_and_change_nothing(
+def test_kept_trace_entries_and_gaps_stay_bounded_and_change_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """A small table of kept entries forgets its oldest and stays within bounds; the
-    decisions are those of a pipeline that keeps many."""
+    """Small tables of kept trace entries and information gaps forget their oldest and
+    stay within bounds; the decisions are those of a pipeline that keeps many."""
     from triage.risk import cohort
     from triage.rules import _evaluate
 
@@ -318,6 +318,8 @@ def test_kept_trace_entries_stay_bounded_and_change_nothing(
     reports = cohort.generate(80, seed=63).reports
     many = [triage.Triage(clock=clock).assess(r).to_json() for r in reports]
     monkeypatch.setattr(_evaluate, "TRACE_ENTRIES_KEPT", 16)
+    monkeypatch.setattr(_evaluate, "GAPS_KEPT", 8)
     t = triage.Triage(clock=clock)
     assert [t.assess(r).to_json() for r in reports] == many
     assert 0 < len(t._active[1]._entries) <= 16
+    assert 0 < len(t._active[1]._gaps) <= 8
