@@ -323,3 +323,38 @@ def test_kept_trace_entries_and_gaps_stay_bounded_and_change_nothing(
     assert [t.assess(r).to_json() for r in reports] == many
     assert 0 < len(t._active[1]._entries) <= 16
     assert 0 < len(t._active[1]._gaps) <= 8
+
+
+def test_json_spliced_from_shared_parts_is_the_whole_decision_serialised(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`to_json` writes each trace entry and gap once and splices it in: the bytes are
+    those of serialising the whole decision, for decisions alone, with a case, read
+    back from JSON (nothing shared) and decided when the engine failed, also while its
+    small table of written parts forgets the oldest."""
+    from triage import decision as d
+    from triage.risk import cohort
+
+    monkeypatch.setattr(d, "FRAGMENTS_KEPT", 32)
+    t = triage.Triage(on_error="escalate")
+    reports = cohort.generate(120, seed=64).reports
+    decisions = [t.assess(r) for r in reports[:60]]
+    case = [
+        dict(r, case_id="K1", id=f"K1-{k}", reported_at=f"2026-01-{1 + k:02d}T10:00:00+08:00")
+        for k, r in enumerate(reports[60:66])
+    ]
+    decisions += t.replay(case)
+    decisions += [Decision.model_validate_json(x.to_json()) for x in decisions[:20]]
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise triage.EngineError("the engine is down")
+
+    monkeypatch.setattr(t._active[1], "_matched", broken)
+    decisions += [t.assess(r) for r in reports[100:103]]
+    assert {x.status for x in decisions} == {"ok", "engine_error"}
+    assert any(x.case is not None for x in decisions)
+    for x in decisions:
+        whole = x.model_dump_json(exclude=None if x.case else {"case"})
+        assert x.to_json() == whole
+        assert json.loads(x.to_json(indent=2)) == json.loads(whole)
+    assert len(d._FRAGMENTS) <= 32
