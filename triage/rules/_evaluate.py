@@ -244,10 +244,7 @@ class Evaluator:
         ]
         # (the values of the facts a ruleset reads, as its table's key; its encoder)
         self._chunk_encoders = [
-            tuple(
-                (itemgetter(*(n for n, _, _ in keys)), FactEncoder(keys, MISSING))
-                for keys in chunks
-            )
+            tuple((_reader([n for n, _, _ in keys]), FactEncoder(keys, MISSING)) for keys in chunks)
             for chunks in self._chunk_keys
         ]
         native = policy.native()
