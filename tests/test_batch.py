@@ -438,3 +438,23 @@ def test_forked_workers_find_the_policy_compiled_and_checked() -> None:
         [sys.executable, "-c", _FORKED], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_worker_freezes_what_survives_every_so_many_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tables decisions share grow in a worker as reports come; every
+    `FREEZE_EVERY` decisions what survived is moved out of the collector's way, so no
+    full collection has to walk it."""
+    from triage import _many
+
+    frozen = []
+    monkeypatch.setattr(_many, "FREEZE_EVERY", 10)
+    monkeypatch.setattr(_many, "freeze_survivors", lambda: frozen.append(1))
+    monkeypatch.setitem(_many._WORKER, "decider", triage.Triage())
+    monkeypatch.setitem(_many._WORKER, "decided", 0)
+    reports = cohort.generate(24, seed=72).reports
+    for start in range(0, 24, 4):
+        chunk = [(i, i + 1, None, r) for i, r in enumerate(reports[start : start + 4], start)]
+        _many._work((chunk, True, False))
+    assert len(frozen) == 2  # on passing 10 and 20 decisions

@@ -29,7 +29,7 @@ from .._errors import UsageError
 from .._io._json import MAX_REPORT_BYTES, LineReader
 from .._io._output import Target, check_distinct, open_output
 from .._many import Decider, results
-from .._parallel import PAUSE
+from .._parallel import FREEZE_EVERY, PAUSE, freeze_survivors
 from .._pipeline import Triage
 from .._signals import Terminated
 from .._version import __version__
@@ -153,13 +153,13 @@ def _open(stack: contextlib.ExitStack, target: Target | None, default: IO[str]) 
 
 
 WARM_UP = 200  # decisions after which what the run keeps (policy, engine, tables) is built
-FREEZE_EVERY = 20_000
 
 
 def freeze_long_lived() -> None:
-    """Move what the run has built so far out of the collector's way: a full collection
-    walks every remembered match and paused a run ~80 ms each time. Decisions are
-    freed by reference counting, which freezing does not stop."""
+    """Move what the run has built so far out of the collector's way, after a full
+    collection (once, when it has warmed up; later `freeze_survivors` every
+    `FREEZE_EVERY` decisions). Decisions are freed by reference counting, which
+    freezing does not stop."""
     gc.collect()
     gc.freeze()
 
@@ -290,8 +290,10 @@ def _run(
         index = -1
         for line, result, record, meta in decided:
             index += 1
-            if index % FREEZE_EVERY == WARM_UP:
+            if index == WARM_UP:
                 freeze_long_lived()
+            elif index % FREEZE_EVERY == WARM_UP:
+                freeze_survivors()
             if isinstance(result, Rejected):
                 summary.rejected += 1
                 errs.write(record_line(result.as_dict()))

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TriageError
+from .._parallel import FREEZE_EVERY, freeze_survivors
 from .._pipeline import Triage
-from ..batch._run import FREEZE_EVERY, freeze_long_lived
+from ..batch._run import freeze_long_lived
 from ..decision import Decision
 from ._metrics import Metrics
 from ._tokens import Tokens
@@ -76,7 +77,7 @@ class Service:
         self.metrics.decision(decision.risk_level, decision.priority, decision.status)
         self._decided += 1
         if self._decided % FREEZE_EVERY == 0:
-            freeze_long_lived()
+            freeze_survivors()
 
     def warm(self) -> None:
         """Before serving: one synthetic decision builds what decisions share (the model,
