@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import time
 from typing import Any
@@ -16,17 +17,27 @@ from triage.risk._score import score_all
 from triage.routing._plan import build_plan
 from triage.rules import _evaluate
 
-from .conftest import REPORTS, cycle, percentiles
+from .conftest import cycle, percentiles, reports
 
-N = len(REPORTS)
-VALID = [triage.validate_report(r) for r in REPORTS]
-ANSWERS = [normalise(v) for v in VALID]
+
+@functools.cache
+def _valid() -> list[Any]:
+    return [triage.validate_report(r) for r in reports()]
+
+
+@functools.cache
+def _answers() -> list[Any]:
+    return [normalise(v) for v in _valid()]
+
+
+@functools.cache
+def _fresh() -> list[dict[str, Any]]:
+    return cohort.generate(8_200, seed=100).reports
 
 
 # A report not decided before in every round, as at intake: the engine's remembered
 # matches then help only where different reports give a ruleset the same facts. Each
 # mode gets reports of its own, so none benefits from another's remembered matches.
-FRESH = cohort.generate(8_200, seed=100).reports
 MODES = {
     "durable-only": ({"engine": "durable"}, 200),
     "verify-always": ({"verify": "always"}, 300),
@@ -74,9 +85,10 @@ def test_assess(benchmark: Any) -> None:
 
 @pytest.mark.benchmark(group="assess: one report")
 def test_assess_to_json(benchmark: Any, default_triage: triage.Triage) -> None:
+    fresh = _fresh()
     forget_matches()
     benchmark.pedantic(
-        cycle(lambda i: default_triage.assess(FRESH[i]).to_json(), len(FRESH)),
+        cycle(lambda i: default_triage.assess(fresh[i]).to_json(), len(fresh)),
         rounds=4_000,
         warmup_rounds=100,
     )
@@ -85,27 +97,30 @@ def test_assess_to_json(benchmark: Any, default_triage: triage.Triage) -> None:
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_validate_and_normalise(benchmark: Any) -> None:
-    benchmark(cycle(lambda i: Prepared(REPORTS[i]), N))
+    rs = reports()
+    benchmark(cycle(lambda i: Prepared(rs[i]), len(rs)))
 
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_instruments(benchmark: Any, default_triage: triage.Triage) -> None:
     options = default_triage.policy.meta.instrument_options
-    benchmark(cycle(lambda i: score_all(VALID[i], ANSWERS[i], options), N))
+    valid, answers = _valid(), _answers()
+    benchmark(cycle(lambda i: score_all(valid[i], answers[i], options), len(valid)))
 
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_model(benchmark: Any, default_triage: triage.Triage) -> None:
     model = default_triage.model()
     assert model is not None
-    benchmark(cycle(lambda i: model.predict(VALID[i], ANSWERS[i]), N))
+    valid, answers = _valid(), _answers()
+    benchmark(cycle(lambda i: model.predict(valid[i], answers[i]), len(valid)))
 
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_rules_both_worlds(benchmark: Any, default_triage: triage.Triage) -> None:
     """Both worlds as `Triage._run` makes them: instruments, model and rules, on the answers
     as given and with every unknown as yes."""
-    prepared = [Prepared(v) for v in VALID]
+    prepared = [Prepared(v) for v in _valid()]
     forget_matches()
 
     def run(i: int) -> Any:
@@ -113,25 +128,26 @@ def test_stage_rules_both_worlds(benchmark: Any, default_triage: triage.Triage) 
         p.matched.clear()
         return default_triage._run(p)
 
-    benchmark(cycle(run, N))
+    benchmark(cycle(run, len(prepared)))
 
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_routing(benchmark: Any, default_triage: triage.Triage) -> None:
-    runs = [default_triage._run(v) for v in VALID]
+    valid = _valid()
+    runs = [default_triage._run(v) for v in valid]
     policy = default_triage.policy
 
     def plan(i: int) -> Any:
         run = runs[i]
         assert run.world is not None
-        return build_plan(policy, VALID[i], run.evaluator.rules_fired(run.world), run.world.level)
+        return build_plan(policy, valid[i], run.evaluator.rules_fired(run.world), run.world.level)
 
-    benchmark(cycle(plan, N))
+    benchmark(cycle(plan, len(valid)))
 
 
 @pytest.mark.benchmark(group="assess: stages")
 def test_stage_trace_and_gaps(benchmark: Any, default_triage: triage.Triage) -> None:
-    runs = [default_triage._run(v) for v in VALID]
+    runs = [default_triage._run(v) for v in _valid()]
 
     def explain(i: int) -> Any:
         run = runs[i]
@@ -139,7 +155,7 @@ def test_stage_trace_and_gaps(benchmark: Any, default_triage: triage.Triage) -> 
         gaps = run.evaluator.gaps(run.world, run.maxw, run.ctx) if run.maxw else []
         return run.evaluator.trace(run.world), gaps
 
-    benchmark(cycle(explain, N))
+    benchmark(cycle(explain, len(runs)))
 
 
 def _cases(n_cases: int, earlier: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:

@@ -29,14 +29,14 @@ from triage.risk import cohort
 from triage.rules import _evaluate
 from triage.rules._evaluate import Evaluator
 
-from .conftest import REPORTS, cycle
+from .conftest import cycle, reports
 
 N = 1000
 
 
 @pytest.fixture(scope="module")
 def contexts(default_triage: triage.Triage) -> list[Any]:
-    runs = [default_triage._run(Prepared(r)) for r in REPORTS[:N]]
+    runs = [default_triage._run(Prepared(r)) for r in reports()[:N]]
     return [(run.ctx, run.judgement, run.maxw.level if run.maxw else None) for run in runs]
 
 

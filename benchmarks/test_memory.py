@@ -16,7 +16,7 @@ import triage
 from triage._pipeline import Prepared
 from triage.rules import _evaluate
 
-from .conftest import REPORTS
+from .conftest import reports
 
 EVALUATIONS = 1_000_000
 
@@ -35,7 +35,7 @@ def test_memory_and_threads(
     if not Path("/proc/self/status").exists():
         pytest.skip("needs /proc")
     monkeypatch.setattr(_evaluate, "MATCH_CACHE", 0)
-    runs = [default_triage._run(Prepared(r)) for r in REPORTS]
+    runs = [default_triage._run(Prepared(r)) for r in reports()]
     work = [(run.evaluator, run.ctx, run.judgement) for run in runs]
     n = len(work)
 

@@ -6,6 +6,7 @@ Run with ``make bench``; the groups put each baseline beside what it is compared
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import pytest
@@ -15,16 +16,22 @@ from triage.report._normalise import normalise
 from triage.risk import cohort
 from triage.risk.model import _model as m
 
-REPORTS = cohort.generate(400, seed=99).reports
-VALID = [triage.validate_report(r) for r in REPORTS]
-ANSWERS = [normalise(r) for r in VALID]
+
+@functools.cache
+def _valid() -> list[Any]:
+    return [triage.validate_report(r) for r in cohort.generate(400, seed=99).reports]
+
+
+@functools.cache
+def _answers() -> list[Any]:
+    return [normalise(r) for r in _valid()]
 
 
 def _cycle(fn: Any) -> Any:
     state = {"i": 0}
 
     def step() -> Any:
-        i = state["i"] = (state["i"] + 1) % len(VALID)
+        i = state["i"] = (state["i"] + 1) % len(_valid())
         return fn(i)
 
     return step
@@ -39,34 +46,34 @@ def _boosted() -> m.RiskModel:
 @pytest.mark.benchmark(group="model: one report")
 def test_direct_logistic(benchmark: Any) -> None:
     model = m.demo_model()
-    benchmark(_cycle(lambda i: model.predict(VALID[i], ANSWERS[i])))
+    benchmark(_cycle(lambda i: model.predict(_valid()[i], _answers()[i])))
 
 
 @pytest.mark.benchmark(group="model: one report")
 def test_direct_boosted(benchmark: Any, boosted: m.RiskModel) -> None:
-    benchmark(_cycle(lambda i: boosted.predict(VALID[i], ANSWERS[i])))
+    benchmark(_cycle(lambda i: boosted.predict(_valid()[i], _answers()[i])))
 
 
 @pytest.mark.benchmark(group="model: one report")
 def test_baseline_sklearn_predict_proba_logistic(benchmark: Any) -> None:
     model = m.demo_model()
-    rows = [model.features.row(r).reshape(1, -1) for r in VALID]
+    rows = [model.features.row(r).reshape(1, -1) for r in _valid()]
     benchmark(_cycle(lambda i: model.estimator.predict_proba(rows[i])))
 
 
 @pytest.mark.benchmark(group="model: one report")
 def test_baseline_sklearn_predict_proba_boosted(benchmark: Any, boosted: m.RiskModel) -> None:
-    rows = [boosted.features.row(r).reshape(1, -1) for r in VALID]
+    rows = [boosted.features.row(r).reshape(1, -1) for r in _valid()]
     benchmark(_cycle(lambda i: boosted.estimator.predict_proba(rows[i])))
 
 
 @pytest.mark.benchmark(group="assess: with and without the model")
 def test_assess_with_model(benchmark: Any) -> None:
     t = triage.Triage()
-    benchmark(_cycle(lambda i: t.assess(VALID[i])))
+    benchmark(_cycle(lambda i: t.assess(_valid()[i])))
 
 
 @pytest.mark.benchmark(group="assess: with and without the model")
 def test_assess_without_model(benchmark: Any) -> None:
     t = triage.Triage(model=None)
-    benchmark(_cycle(lambda i: t.assess(VALID[i])))
+    benchmark(_cycle(lambda i: t.assess(_valid()[i])))

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import REPORTS
+from .conftest import reports
 
 SCRIPT = """
 import json, sys, triage
@@ -23,7 +23,7 @@ t.assess(json.loads(sys.argv[1]))
 @pytest.mark.benchmark(group="cold start: import, load, first decision")
 def test_cold_start(benchmark: Any, model: str) -> None:
     code = SCRIPT.format(model=model)
-    report = json.dumps(REPORTS[0])
+    report = json.dumps(reports()[0])
 
     def start() -> None:
         subprocess.run([sys.executable, "-c", code, report], check=True)
