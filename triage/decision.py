@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import islice
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from ._errors import Problem
+from ._kept import keep
 from ._lang import DEFAULT_LANG, pick
 from ._trusted import trusted
 from .report._normalise import Derivation
@@ -324,10 +324,7 @@ def _fragment(part: BaseModel) -> str:
     if kept is not None and kept[0] is part:
         return kept[1]
     text = part.model_dump_json()
-    if len(_FRAGMENTS) >= FRAGMENTS_KEPT:
-        for key in list(islice(_FRAGMENTS, len(_FRAGMENTS) // 4)):  # the oldest quarter
-            _FRAGMENTS.pop(key, None)
-    _FRAGMENTS[id(part)] = (part, text)
+    keep(_FRAGMENTS, id(part), (part, text), FRAGMENTS_KEPT)
     return text
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from .._errors import UsageError
+from .._kept import keep
 from ..decision import Translated
 from ..vocab import DEPARTMENTS
 
@@ -93,9 +94,7 @@ class Calendar:
                 found += timedelta(days=1)
                 if self.is_workday(found):
                     counted += 1
-            if len(self._working_dates) >= 4096:
-                self._working_dates.clear()
-            self._working_dates[key] = found
+            keep(self._working_dates, key, found, 4096)
         return found
 
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from ..rules._policy import Policy
 
 
+from .._kept import keep
 from .._trusted import trusted
 from ..decision import PlannedTask, RoutingPlan, Withheld
 from ._config import _SECONDS, LEAD, MANUAL_REVIEW, RoutingConfig, parse_duration
@@ -433,15 +434,13 @@ def _moved(policy: Policy, report: Report, fired: list[RuleDef], level: str) -> 
         except _Moved:
             return None
     plan = _plan(policy, report, fired, level, None)
-    if len(shapes) >= _PLANS_KEPT:
-        shapes.clear()  # bounded: routing that never repeats starts it over
     if any(task.working_days for r in fired for task in r.then.tasks):
-        shapes[key] = _NOT_MOVABLE
+        keep(shapes, key, _NOT_MOVABLE, _PLANS_KEPT)
         return plan
     candidate = _Shape(plan, report.reported_at)
     try:  # kept only when moving it to its own report gives the plan itself
         if candidate.at(report, config.calendar.tz) == plan:
-            shapes[key] = candidate
+            keep(shapes, key, candidate, _PLANS_KEPT)
     except _Moved:
         pass
     return plan

@@ -23,11 +23,11 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from itertools import islice
 from operator import itemgetter
 from typing import Any
 
 from .._errors import EngineError, UsageError
+from .._kept import keep as remember
 from .._trusted import trusted
 from ..decision import Gap, ReadOnlyDict, TraceEntry, Translated
 from ..risk import INSTRUMENTS
@@ -113,13 +113,6 @@ class _Matches(dict[tuple[Any, ...], tuple[int, ...]]):
 # compiled ruleset -> its table; a table lives as long as an evaluator uses it
 _MATCHES: weakref.WeakValueDictionary[str, _Matches] = weakref.WeakValueDictionary()
 _MATCHES_LOCK = threading.Lock()
-
-
-def _forget_oldest(kept: dict[Any, Any]) -> None:
-    """Bounded: the oldest quarter goes (values that never repeat make room; those that
-    do are kept again)."""
-    for key in list(islice(kept, len(kept) // 4)):
-        kept.pop(key, None)
 
 
 def _reader(names: list[str]) -> Callable[[dict[str, Any]], Any]:
@@ -640,9 +633,7 @@ class Evaluator:
             if entry is None:
                 entry = self._trace_entry(index, values, changes, factors)
                 if keep:
-                    if len(kept) >= TRACE_ENTRIES_KEPT:
-                        _forget_oldest(kept)
-                    kept[key] = entry
+                    remember(kept, key, entry, TRACE_ENTRIES_KEPT)
             out.append(entry)
         return tuple(out)
 
@@ -758,9 +749,7 @@ class Evaluator:
                    entry.joint_adds, frozenset(entry.rules))  # fmt: skip
             gap = kept.get(key)
             if gap is None:
-                if len(kept) >= GAPS_KEPT:
-                    _forget_oldest(kept)
-                gap = kept[key] = entry.as_gap(name)
+                gap = remember(kept, key, entry.as_gap(name), GAPS_KEPT)
             gaps.append(gap)
         gaps.sort()
         return tuple(gap for _, gap in gaps)
