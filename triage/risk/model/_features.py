@@ -87,6 +87,20 @@ class FeatureSet:
         ``maxed`` reads every unanswered question as yes (the max world).
         """
         answers = answers if answers is not None else normalise(report)
+        return self._row(answers, report, maxed, self._report_columns(report))
+
+    def active_pair(
+        self, report: Report, answers: Answers
+    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """`active` as given and maxed (the columns they share read once)."""
+        rest = self._report_columns(report)
+        return self._row(answers, report, False, rest), self._row(answers, report, True, rest)
+
+    def _row(
+        self, answers: Answers, report: Report, maxed: bool, rest: list[tuple[int, float]]
+    ) -> list[tuple[int, float]]:
+        """The indicators' columns and whether minors were exposed, in one world, with
+        ``rest`` (`_report_columns`), in column order."""
         out: list[tuple[int, float]] = []
         for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
             v = answers.values[code]
@@ -95,32 +109,9 @@ class FeatureSet:
                 if v == "yes" or maxed:
                     out.append((yes, 1.0))
         out += self._minors_exposed(report, maxed)
-        out += self._report_columns(report)
+        out += rest
         out.sort()
         return out
-
-    def active_pair(
-        self, report: Report, answers: Answers
-    ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """`active` as given and maxed, in one pass (the columns they share read once)."""
-        given: list[tuple[int, float]] = []
-        maxed: list[tuple[int, float]] = []
-        for code, (not_no, yes) in self._indicator_cols:  # type: ignore[attr-defined]
-            v = answers.values[code]
-            if v != "no":
-                given.append((not_no, 1.0))
-                maxed.append((not_no, 1.0))
-                if v == "yes":
-                    given.append((yes, 1.0))
-                maxed.append((yes, 1.0))
-        rest = self._report_columns(report)
-        given += self._minors_exposed(report, False)
-        given += rest
-        maxed += self._minors_exposed(report, True)
-        maxed += rest
-        given.sort()
-        maxed.sort()
-        return given, maxed
 
     def _minors_exposed(self, report: Report, maxed: bool) -> list[tuple[int, float]]:
         index: dict[str, int] = self._index  # type: ignore[attr-defined]
