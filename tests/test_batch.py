@@ -446,13 +446,13 @@ def test_a_worker_freezes_what_survives_every_so_many_decisions(
     """The tables decisions share grow in a worker as reports come; every
     `FREEZE_EVERY` decisions what survived is moved out of the collector's way, so no
     full collection has to walk it."""
-    from triage import _many
+    from triage import _many, _parallel
 
     frozen = []
-    monkeypatch.setattr(_many, "FREEZE_EVERY", 10)
-    monkeypatch.setattr(_many, "freeze_survivors", lambda: frozen.append(1))
+    monkeypatch.setattr(_parallel, "FREEZE_EVERY", 10)
+    monkeypatch.setattr(_parallel, "freeze_survivors", lambda: frozen.append(1))
     monkeypatch.setitem(_many._WORKER, "decider", triage.Triage())
-    monkeypatch.setitem(_many._WORKER, "decided", 0)
+    monkeypatch.setitem(_many._WORKER, "survivors", _parallel.Survivors())
     reports = cohort.generate(24, seed=72).reports
     for start in range(0, 24, 4):
         chunk = [(i, i + 1, None, r) for i, r in enumerate(reports[start : start + 4], start)]

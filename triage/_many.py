@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from ._decision_log import log_record
 from ._errors import EngineError, ReportError, TriageError
 from ._io._json import parse_json
-from ._parallel import FREEZE_EVERY, PAUSE, chunked, freeze_survivors, ordered_map
+from ._parallel import PAUSE, Survivors, chunked, ordered_map
 from .decision import Decision, Rejected
 
 __all__ = ["Decider", "decide_chunk", "install", "results"]
@@ -85,10 +85,7 @@ def install(decider: Decider) -> None:
 
 def _work(job: tuple[list[Item], bool, bool]) -> list[Result]:
     out = decide_chunk(_WORKER["decider"], *job)
-    decided = _WORKER.get("decided", 0) + len(out)
-    if decided // FREEZE_EVERY > _WORKER.get("decided", 0) // FREEZE_EVERY:
-        freeze_survivors()
-    _WORKER["decided"] = decided
+    _WORKER.setdefault("survivors", Survivors()).count(len(out))
     return out
 
 

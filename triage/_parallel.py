@@ -73,6 +73,19 @@ def freeze_survivors() -> None:
     gc.freeze()
 
 
+class Survivors:
+    """Counts a process's decisions and calls `freeze_survivors` each time the count
+    passes a multiple of `FREEZE_EVERY` (the service, a batch, a batch's worker)."""
+
+    def __init__(self) -> None:
+        self.decided = 0
+
+    def count(self, n: int = 1) -> None:
+        before, self.decided = self.decided, self.decided + n
+        if self.decided // FREEZE_EVERY > before // FREEZE_EVERY:
+            freeze_survivors()
+
+
 def _start_worker(initializer: Callable[..., Any] | None, *initargs: Any) -> None:
     worker_signals()
     if initializer is not None:

@@ -29,7 +29,7 @@ from .._errors import UsageError
 from .._io._json import MAX_REPORT_BYTES, LineReader
 from .._io._output import Target, check_distinct, open_output
 from .._many import Decider, results
-from .._parallel import FREEZE_EVERY, PAUSE, freeze_survivors
+from .._parallel import PAUSE, Survivors
 from .._pipeline import Triage
 from .._signals import Terminated
 from .._version import __version__
@@ -157,8 +157,8 @@ WARM_UP = 200  # decisions after which what the run keeps (policy, engine, table
 
 def freeze_long_lived() -> None:
     """Move what the run has built so far out of the collector's way, after a full
-    collection (once, when it has warmed up; later `freeze_survivors` every
-    `FREEZE_EVERY` decisions). Decisions are freed by reference counting, which
+    collection (once, when it has warmed up; later `Survivors` freezes what survived
+    every `FREEZE_EVERY` decisions). Decisions are freed by reference counting, which
     freezing does not stop."""
     gc.collect()
     gc.freeze()
@@ -288,12 +288,12 @@ def _run(
             )
         )
         index = -1
+        survivors = Survivors()
         for line, result, record, meta in decided:
             index += 1
             if index == WARM_UP:
                 freeze_long_lived()
-            elif index % FREEZE_EVERY == WARM_UP:
-                freeze_survivors()
+            survivors.count()
             if isinstance(result, Rejected):
                 summary.rejected += 1
                 errs.write(record_line(result.as_dict()))

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TriageError
-from .._parallel import FREEZE_EVERY, freeze_survivors
+from .._parallel import Survivors
 from .._pipeline import Triage
 from ..batch._run import freeze_long_lived
 from ..decision import Decision
@@ -66,7 +66,7 @@ class Service:
             on_error=settings.on_error,  # type: ignore[arg-type]
             decision_log=settings.decision_log,
         )
-        self._decided = 0
+        self._survivors = Survivors()  # freezes what outlives decisions, now and then
         self.loaded_at = _now()
         self.last_reload_error: dict[str, Any] | None = None
         self._reloading = threading.Lock()
@@ -75,9 +75,7 @@ class Service:
         """Count a decision; now and then, as remembered matches accumulate, move them
         out of the garbage collector's way again (see `warm`)."""
         self.metrics.decision(decision.risk_level, decision.priority, decision.status)
-        self._decided += 1
-        if self._decided % FREEZE_EVERY == 0:
-            freeze_survivors()
+        self._survivors.count()
 
     def warm(self) -> None:
         """Before serving: one synthetic decision builds what decisions share (the model,
