@@ -131,3 +131,78 @@ def test_a_street_named_in_chinese_is_matched_exactly() -> None:
     other = t.assess(report(location={"street": "西乡街道"}))
     assert "xinan" not in [e.rule for e in other.trace]
     assert other.risk_level == "standard"
+
+
+COUNTED = """\
+  - id: counted
+    description: {zh: 危险评估几乎答完且分数高, en: DA nearly complete and scoring high}
+    when:
+      instruments.danger_assessment.score: {">=": 8}
+      instruments.danger_assessment.unknown_count: {"<=": 1}
+    then: {level: high, priority: P2}
+"""
+
+DA_ITEMS = (
+    "escalation", "gun_access", "separation", "cohabited", "abuser_unemployed",
+    "weapon_use_or_threat", "threat_to_kill", "avoided_arrest", "child_of_previous_partner",
+    "forced_sex", "strangulation", "abuser_drug_use", "abuser_alcohol_problem",
+    "coercive_control", "jealousy", "violence_during_pregnancy",
+)  # fmt: skip
+
+
+def _da_answers(unanswered: tuple[str, ...]) -> dict[str, str]:
+    """All Danger Assessment indicators the report can give: escalation and separation
+    yes (score 5), cohabited yes (item 3a no), the rest no except ``unanswered``."""
+    answers = {code: "no" for code in triage.vocab.INDICATORS.codes}
+    answers.update(escalation="yes", separation="yes", cohabited="yes")
+    answers.update({code: "unknown" for code in unanswered})
+    return answers
+
+
+class TestUnansweredCount:
+    """`instruments.<id>.unknown_count` is a fact like the others: with every unknown
+    answered none is left (the max world), and answering one counts it down (gaps)."""
+
+    def test_the_max_world_answers_every_item(self) -> None:
+        t = policy(COUNTED)
+        d = t.assess(report(indicators=_da_answers(("threat_to_kill", "gun_access"))))
+        da = d.instruments["danger_assessment"]
+        assert (da.score, len(da.unknown)) == (5, 2)  # 1 + 4, two items open
+        assert d.risk_level != "high"  # two unanswered: the rule does not hold as given
+        assert d.risk_level_max == "high"  # both answered yes: score 13, none open
+
+    def test_answering_one_item_counts_down(self) -> None:
+        """Threat to kill (item 6, weight 3) takes the score to 8 and leaves one item
+        open: it raises the level alone. Gun access (item 2, weight 5) alike."""
+        t = policy(COUNTED)
+        d = t.assess(report(indicators=_da_answers(("threat_to_kill", "gun_access"))))
+        gaps = {g.fact: g for g in d.information_gaps}
+        for fact in ("indicators.threat_to_kill", "indicators.gun_access"):
+            assert gaps[fact].alone and gaps[fact].could_raise_level_to == "high", fact
+            assert gaps[fact].rules == ("counted",)
+
+    def test_an_answer_that_only_counts_down_is_asked_about(self) -> None:
+        """Score 8 already; items 3a (never lived together: weight -3, and it voids item
+        3) and 2 open. 3a's risk-raising answer is no (they lived together): the score
+        stays 8 and one item is left open, so the rule holds — the cohabitation question
+        raises the level by itself although no yes to 3a raises the score. The gun
+        question too (score 13, one open)."""
+        t = policy(COUNTED)
+        answers = _da_answers(("cohabited", "gun_access"))
+        answers.update(threat_to_kill="yes")
+        d = t.assess(report(indicators=answers))
+        assert (d.instruments["danger_assessment"].score, d.risk_level_max) == (8, "high")
+        assert d.risk_level != "high"
+        gaps = {g.fact: g for g in d.information_gaps}
+        for fact in ("indicators.cohabited", "indicators.gun_access"):
+            assert gaps[fact].alone and gaps[fact].could_raise_level_to == "high", fact
+        # as answered: lived together (3a no) -> the rule holds
+        answers.update(cohabited="yes")
+        assert t.assess(report(indicators=answers)).risk_level == "high"
+
+    def test_a_policy_that_does_not_count_is_unchanged(self) -> None:
+        """Without a rule reading the count, no gap is found for an answer that raises
+        nothing (the default policy: 3a's cohabitation question alone)."""
+        answers = _da_answers(("cohabited",))
+        d = triage.Triage().assess(report(indicators=answers))
+        assert "indicators.cohabited" not in {g.fact for g in d.information_gaps}

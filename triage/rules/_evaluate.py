@@ -96,7 +96,7 @@ class _MaxResult:
         self.score = self.score_max = r.score_max
         self.level = self.level_max = r.level_max
         self.applies = r.applies
-        self.unknown = r.unknown
+        self.unknown = ()  # every item answered, so none is left unanswered
         self.screened_in = self.screened_in_max = getattr(r, "screened_in_max", None)
         self.recidivism_rate = getattr(r, "recidivism_rate_max", None)
 
@@ -286,6 +286,14 @@ class Evaluator:
             )
             for r in policy.rules
         }
+        # Instruments whose count of unanswered items some rule reads: answering any of
+        # their items changes that count, so the gap search must count it down too.
+        self._counted = frozenset(
+            n.split(".")[1]
+            for r in policy.rules
+            for n in r.reads
+            if n.startswith("instruments.") and n.endswith(".unknown_count")
+        )
         # (level rank, level, priority rank, priority, flags); rank -1 never applies
         self._effects: dict[int, tuple[int, str, int, str, tuple[str, ...]]] = {
             r.index: (
@@ -428,6 +436,8 @@ class Evaluator:
         for iid in self._instruments:
             r = ctx.instruments[iid]
             if r.score != r.score_max or r.level != r.level_max:
+                return True
+            if r.unknown and iid in self._counted:  # a rule counts unanswered items
                 return True
         model = ctx.model
         return bool(
@@ -678,6 +688,8 @@ class Evaluator:
                     found = cache.get(iid)
                     if found is None:
                         found = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
+                    if name.endswith(".unknown_count"):  # every answer counts, not only raising ones
+                        found = found + self._counted_only(iid, ctx.instruments[iid])
                 elif spec.get(ctx) == "unknown":
                     found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]
                 else:
@@ -694,18 +706,36 @@ class Evaluator:
         instrument = INSTRUMENTS[iid]
         options = self.policy.meta.instrument_options.get(iid, {})
         base = f"instruments.{iid}."
+        count = self._count_after_answer(iid, result)
         out = []
         same: dict[Any, Any] = {}
         for number, changed in instrument.each_if_yes(result, **options):
             if changed is None:
                 continue
-            item = instrument.item(number)
-            fact = (
-                f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
-            )
             flips = tuple(sorted((base + k, v) for k, v in changed.items() if base + k in FACTS))
-            out.append((fact, same.setdefault(flips, flips)))
+            flips = tuple(sorted(flips + count)) if count else flips
+            out.append((_item_fact(instrument, number), same.setdefault(flips, flips)))
         return out
+
+    def _counted_only(self, iid: str, result: Any) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        """The unanswered items a yes raises nothing on (DA 3a): answered the risk-raising
+        way (no) they change only the count of unanswered items, so they are candidates
+        only for the rules that read that count."""
+        instrument = INSTRUMENTS[iid]
+        options = self.policy.meta.instrument_options.get(iid, {})
+        flips = self._count_after_answer(iid, result)
+        return [
+            (_item_fact(instrument, number), flips)
+            for number, changed in instrument.each_if_yes(result, **options)
+            if changed is None
+        ]
+
+    def _count_after_answer(self, iid: str, result: Any) -> tuple[tuple[str, Any], ...]:
+        """The instrument's unanswered-item count once one more item is answered, where a
+        rule reads it (empty otherwise)."""
+        if iid not in self._counted:
+            return ()
+        return ((f"instruments.{iid}.unknown_count", len(result.unknown) - 1),)
 
     def gaps(self, actual: World, maxw: World, ctx: FactContext) -> tuple[Gap, ...]:
         """Every unanswered question that could change the decision, most decisive first."""
@@ -800,6 +830,12 @@ class Evaluator:
                 if raises > entry.joint_level:
                     entry.joint_level = raises
                 entry.joint_adds |= changed
+
+
+def _item_fact(instrument: Any, number: str) -> str:
+    """The fact a gap asks about for an instrument's item: its indicator."""
+    item = instrument.item(number)
+    return f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
 
 
 class _Found:
