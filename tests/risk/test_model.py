@@ -488,19 +488,28 @@ class TestPinnedParameters:
             valid = triage.validate_report(report)
             assert pinned.predict(valid) == skops_model.predict(valid)
 
-    def test_deciding_imports_no_scikit_learn(self) -> None:
+    def test_deciding_imports_no_scikit_learn_numpy_or_rich(self) -> None:
+        """A decision with the packaged model, its JSON and its explanation need none of
+        the heavy imports: they are what a cold start would pay for nothing."""
+        import json
         import subprocess
         import sys
 
         code = (
-            "import sys, triage\n"
-            "from triage.risk import cohort\n"
-            "d = triage.Triage().assess(cohort.generate(1, seed=3).reports[0])\n"
+            "import json, sys, triage\n"
+            "d = triage.Triage().assess(json.loads(sys.argv[1]))\n"
             "assert d.model is not None\n"
-            "print(sorted(m for m in ('sklearn', 'scipy', 'skops') if m in sys.modules))\n"
+            "d.to_json(); triage.explain(d, lang='zh'); triage.explain(d, lang='en')\n"
+            "heavy = ('sklearn', 'scipy', 'skops', 'numpy', 'rich')\n"
+            "print(sorted(m for m in heavy if m in sys.modules))\n"
         )
+        report = json.dumps(cohort.generate(1, seed=3).reports[0])
         out = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+            [sys.executable, "-c", code, report],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
         )
         assert out.stdout.strip() == "[]"
 

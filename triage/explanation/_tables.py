@@ -8,10 +8,6 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console, Group
-from rich.markup import escape
-from rich.table import Table
-
 from .._lang import check_lang
 from ..risk import INSTRUMENTS
 from ..vocab import CASE_TYPES, DEPARTMENTS, FLAGS, LEVELS, PRIORITIES, SOURCES, Vocabulary
@@ -19,7 +15,11 @@ from ._catalogue import instrument_level, say
 from ._text import own_labels, term
 
 if TYPE_CHECKING:
+    from rich.console import Console, Group
+
     from ..decision import Decision
+
+# rich is imported where a table is drawn: a library that only decides never needs it.
 
 __all__ = ["decisions_table", "print_decisions"]
 
@@ -61,6 +61,10 @@ def _model_cell(decision: Decision, lang: str | None = None) -> str:
 
 def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> Group:
     """A table of levels, priorities, leads and flags, and one of instrument scores."""
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.table import Table
+
     if lang is not None:
         check_lang(lang)
     decisions = list(decisions)
@@ -126,6 +130,8 @@ def decisions_table(decisions: Iterable[Decision], lang: str | None = None) -> G
 def wide_console() -> Console:
     """Standard output; piped or captured output gets a width the tables fit in, since
     rich would otherwise assume 80 columns (``COLUMNS`` still wins)."""
+    from rich.console import Console
+
     if sys.stdout.isatty() or "COLUMNS" in os.environ:
         return Console()
     return Console(width=_PIPED_WIDTH)
@@ -139,6 +145,8 @@ def print_decisions(
 
 def diff_text(result: Any, lang: str | None = None) -> str:
     """The diff tables as plain text, for a file."""
+    from rich.console import Console
+
     buffer = io.StringIO()
     print_diff(result, lang, Console(file=buffer, width=_PIPED_WIDTH, color_system=None))
     return buffer.getvalue()
@@ -146,6 +154,9 @@ def diff_text(result: Any, lang: str | None = None) -> str:
 
 def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
     """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
+    from rich.markup import escape
+    from rich.table import Table
+
     console = console or wide_console()
     data = result.as_dict()
     zh = lang == "zh"

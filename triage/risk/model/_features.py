@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ...report._model import Report
 from ...report._normalise import Answers, normalise
 from ...vocab import CASE_TYPES, GENDERS, INDICATORS, RELATIONSHIPS, SOURCES
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["FEATURE_VERSION", "FeatureSet", "feature_set"]
 
@@ -159,12 +161,16 @@ class FeatureSet:
         return out
 
     def row(self, report: Report, answers: Answers | None = None) -> np.ndarray:
+        import numpy as np  # deferred: rows are for training and evaluation, not decisions
+
         x = np.zeros(self.width)
         for j, value in self.active(report, answers):
             x[j] = value
         return x
 
     def matrix(self, reports: Sequence[Report]) -> np.ndarray:
+        import numpy as np  # deferred: see `row`
+
         X = np.zeros((len(reports), self.width))
         for i, report in enumerate(reports):
             for j, value in self.active(report):

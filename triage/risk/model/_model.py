@@ -32,9 +32,7 @@ import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from ..._errors import ModelError, ReportError, UsageError
 from ..._io._output import open_output, write_output
@@ -43,10 +41,11 @@ from ..._version import __version__
 from ...report._model import Report
 from ...report._normalise import Answers, normalise
 from ...report._validate import validate_report
-from .. import cohort
 from .._score import score_all
-from ._card import write_card
 from ._features import FEATURE_VERSION, FeatureSet, age_band, feature_set
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "DEMO_MODEL",
@@ -127,9 +126,10 @@ class RiskModel:
         self.path = path
         self._factor_names = tuple(dict.fromkeys(self.features.factor))
 
-    def _factors(self) -> np.ndarray:
+    def _factors(self) -> list[int]:
+        """Each column's report item, numbered."""
         number = {name: i for i, name in enumerate(self._factor_names)}
-        return np.array([number[f] for f in self.features.factor], dtype=np.intp)
+        return [number[f] for f in self.features.factor]
 
     @classmethod
     def _from_params(cls, params: dict[str, Any], skops_file: Path) -> RiskModel:
@@ -144,7 +144,7 @@ class RiskModel:
         model._data = None
         model._skops_file = skops_file
         model._scorer = LinearScorer(
-            np.asarray(params["coef"], dtype=float),
+            params["coef"],
             params["intercept"],
             params["a"],
             params["b"],
@@ -216,6 +216,7 @@ class RiskModel:
 
     def predict_proba(self, reports: Sequence[Report | Mapping[str, Any]]) -> np.ndarray:
         """Estimates for many reports through scikit-learn (for evaluation)."""
+
         valid = _validate(reports)
         out: np.ndarray = self.estimator.predict_proba(self.features.matrix(valid))[:, 1]
         return out
@@ -293,6 +294,7 @@ def train(
         holdout: share of cases kept out of training to measure the chosen model.
         synthetic: the data are synthetic; every decision and the model card say so.
     """
+    import numpy as np  # deferred: a decision never needs numpy
     from sklearn.model_selection import train_test_split
 
     # deferred: scikit-learn loads only when a model is used
@@ -431,6 +433,8 @@ def evaluate(
 ) -> Evaluation:
     """Discrimination, calibration and errors at each threshold, overall and by subgroup,
     with the four instruments' AUC on the same cases side by side."""
+    import numpy as np  # deferred: a decision never needs numpy
+
     from ._metrics import auc_ci, summary  # deferred: scipy loads only to evaluate
 
     valid = _validate(reports)
@@ -495,6 +499,7 @@ def plots(
         import matplotlib.pyplot as plt
     except ImportError:
         raise UsageError("plots need matplotlib: pip install 'triage[plots]'") from None
+    import numpy as np
     from sklearn.metrics import roc_curve
 
     out = Path(directory)
@@ -654,7 +659,9 @@ def loads(data: bytes, sha256: str | None = None, where: str = "<model>") -> Ris
 
 def _check(estimator: Any, where: str) -> None:
     """The loaded object is a model this library made, and keeps its constraints."""
-    # deferred: scikit-learn loads only when a model is used
+    # deferred: scikit-learn (and numpy) load only when a model file is read
+    import numpy as np
+
     from .._estimators import (
         MonotoneLogisticRegression,
         PlattCalibrated,
@@ -735,6 +742,9 @@ def demo_model() -> RiskModel:
 
 def build_demo(path: str | Path = DEMO_MODEL, n: int = 20_000, seed: int = 2026) -> RiskModel:
     """Train the demonstration model from its seed (``make model``) and write it with its card."""
+    from .. import cohort  # deferred: numpy
+    from ._card import write_card
+
     data = cohort.generate(n, seed)
     model = train(
         data.reports,
