@@ -33,6 +33,26 @@ def assert_refused(result: Any, code: str | None = None) -> None:
 
 
 class TestAssess:
+    def test_one_report_imports_nothing_heavy(self) -> None:
+        """`triage assess FILE` with the packaged model: neither numpy, scikit-learn nor
+        scipy is imported (they are most of a cold start, and the command needs none)."""
+        code = (
+            "import sys\n"
+            "from triage.cli import cli\n"
+            "cli.main(args=['assess', sys.argv[1]], standalone_mode=False)\n"
+            "heavy = ('numpy', 'sklearn', 'scipy', 'skops')\n"
+            "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)\n"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(REPORT)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        assert json.loads(out.stdout)["model"] is not None
+        assert out.stderr.strip().splitlines()[-1] == "[]"
+
     def test_json(self) -> None:
         """`triage assess FILE` prints the decision as JSON and exits 0."""
         result = run("assess", str(REPORT))

@@ -15,7 +15,6 @@ from .._pipeline import Triage
 from ..explanation import explain
 from ..explanation._tables import print_decisions
 from ..policytest import _schemas
-from ..risk import cohort as synthetic
 from ..rules import load_policy
 from ..vocab import VOCABULARIES, vocabulary_table
 from ._common import (
@@ -155,6 +154,8 @@ def cohort(n: int, seed: int, output: str, outcomes: str | None) -> None:
     cases: the figures behind them are listed in `triage.risk.cohort`.
     """
     check_distinct({"--output": output, "--outcomes": outcomes})
+    from ..risk import cohort as synthetic  # deferred: numpy, for this command only
+
     synthetic.write_jsonl(synthetic.generate(n, seed), output, outcomes, inline=False)
     _err(f"{n} synthetic reports (seed {seed}). {synthetic.SYNTHETIC_NOTICE}")
     _err(synthetic.SYNTHETIC_NOTICE_ZH)

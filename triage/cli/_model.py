@@ -15,7 +15,6 @@ from rich.table import Table
 from .._errors import UsageError
 from .._io._output import check_distinct
 from ..explanation._tables import wide_console
-from ..risk import cohort
 from ..risk.model import _model as models
 from ..risk.model._card import card_data, card_markdown, write_card
 from ..risk.model._model import BANDS
@@ -42,6 +41,8 @@ def _data(
         raise UsageError("give exactly one of --data FILE.jsonl and --cohort N")
     if outcomes is not None and data is None:
         raise UsageError("--outcomes goes with --data")
+    from ..risk import cohort  # deferred: numpy, for the model commands only
+
     if data is not None:
         reports, labels = cohort.read_jsonl(data, outcomes)
         return reports, labels, f"{Path(data).name} ({len(reports)} reports)", False

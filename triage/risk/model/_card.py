@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..._io._output import write_output
-from ..cohort import SYNTHETIC_NOTICE
 
 if TYPE_CHECKING:
     from ._model import RiskModel
@@ -32,6 +31,8 @@ LIMITS = [
 
 
 def card_data(model: RiskModel) -> dict[str, Any]:
+    from ..cohort import SYNTHETIC_NOTICE  # deferred: the cohort module imports numpy
+
     meta = model.meta
     return {
         "model": {
@@ -62,7 +63,7 @@ def card_markdown(model: RiskModel) -> str:
     d = card_data(model)
     lines = [f"# Model card: {d['model']['kind']} risk model", ""]
     if d["synthetic"]:
-        lines += [f"> **{SYNTHETIC_NOTICE}**", ""]
+        lines += [f"> **{d['notice']}**", ""]
     lines += [
         f"- **sha256**: `{d['model']['sha256']}`",
         f"- **format**: {d['model']['format']}, features v{d['model']['feature_version']}",
