@@ -1,7 +1,7 @@
 """The HTTP service under load on loopback, beside `triage batch` on the same reports.
 
 One server (`triage serve --workers N`, packaged policy and model, every decision checked
-by durable-rules) answers 6,000 unseen reports sent by 32 concurrent keep-alive clients,
+by durable-rules) answers 6,000 unseen reports sent on 32 concurrent keep-alive connections,
 and stops by itself; then 2,000 more are sent at half the throughput it reached, for the
 latency an intake system sees when the service is not saturated. `triage batch --jobs N`
 decides the same 6,000 reports in the same run (process start-up included), for N = 1
@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -38,36 +39,62 @@ def _free_port() -> int:
 
 
 async def _send(
-    base: str, bodies: list[bytes], rate: float | None
+    port: int, bodies: list[bytes], rate: float | None
 ) -> tuple[float, list[float], int]:
-    """Send every body (at ``rate`` per second when given): (seconds, latencies, errors)."""
+    """Send every body (at ``rate`` per second when given) on CONCURRENCY keep-alive
+    connections: (seconds, latencies, errors). Plain HTTP/1.1 on asyncio streams: an
+    HTTP client library spent as much of the 2 cores as the server did (httpx: 340
+    requests/s where this reaches 645, on the same server), and so measured itself."""
     latencies: list[float] = []
     errors = 0
-    queue: asyncio.Queue[bytes] = asyncio.Queue()
-    for body in bodies:
-        queue.put_nowait(body)
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    pending = list(reversed(bodies))
     start = time.perf_counter()
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
 
-        async def worker(k: int) -> None:
-            nonlocal errors
-            sent = 0
-            while not queue.empty():
-                body = queue.get_nowait()
-                if rate is not None:  # each worker keeps its share of the pace
+    async def worker(k: int) -> None:
+        nonlocal errors
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sent = 0
+        try:
+            while pending:
+                body = pending.pop()
+                if rate is not None:  # each connection keeps its share of the pace
                     due = start + (sent * CONCURRENCY + k) / rate
                     await asyncio.sleep(max(0.0, due - time.perf_counter()))
                 sent += 1
                 t = time.perf_counter()
-                r = await client.post(
-                    "/v1/assess", content=body, headers={"content-type": "application/json"}
-                )
+                writer.write(_HEAD % len(body) + body)
+                head = await reader.readuntil(b"\r\n\r\n")
+                await reader.readexactly(_length(head))
                 latencies.append(time.perf_counter() - t)
-                errors += r.status_code != 200
+                errors += not head.startswith(b"HTTP/1.1 200 ")
+        finally:
+            writer.close()
 
-        await asyncio.gather(*(worker(k) for k in range(CONCURRENCY)))
+    await asyncio.gather(*(worker(k) for k in range(CONCURRENCY)))
     return time.perf_counter() - start, latencies, errors
+
+
+_HEAD = (
+    b"POST /v1/assess HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+    b"content-type: application/json\r\ncontent-length: %d\r\n\r\n"
+)
+
+
+def _length(head: bytes) -> int:
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            return int(value)
+    raise AssertionError("an answer without content-length")
+
+
+def _served_within(base: str) -> dict[str, float]:
+    """The service's own request-duration histogram: requests within each bound."""
+    text = httpx.get(f"{base}/metrics", timeout=10).text
+    return {
+        m.group(1): float(m.group(2))
+        for m in re.finditer(r'triage_request_seconds_bucket\{le="([^"]+)"\} (\S+)', text)
+    }
 
 
 @pytest.mark.benchmark(group="service")
@@ -90,9 +117,11 @@ def test_service_beside_batch(benchmark: Any, tmp_path: Path, workers: int) -> N
                 break
             except httpx.HTTPError:
                 time.sleep(0.05)
-        seconds, _, errors = asyncio.run(_send(base, bodies[:COUNT], None))
+        seconds, _, errors = asyncio.run(_send(port, bodies[:COUNT], None))
         rps = COUNT / seconds
-        _, paced, paced_errors = asyncio.run(_send(base, bodies[COUNT:], rps / 2))
+        before = _served_within(base)
+        _, paced, paced_errors = asyncio.run(_send(port, bodies[COUNT:], rps / 2))
+        after = _served_within(base)
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
@@ -111,5 +140,9 @@ def test_service_beside_batch(benchmark: Any, tmp_path: Path, workers: int) -> N
         ratio=round(rps / batch_rps, 2),
         half_rate_p50_ms=round(paced[len(paced) // 2] * 1e3, 2),
         half_rate_p99_ms=round(paced[int(len(paced) * 0.99)] * 1e3, 2),
+        # the server's own view (from reading a request to its answer): no queue, no client
+        half_rate_served_within_10ms=round(
+            (after["0.01"] - before["0.01"]) / (after["+Inf"] - before["+Inf"]), 4
+        ),
     )
     benchmark.pedantic(lambda: None, rounds=1)

