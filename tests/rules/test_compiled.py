@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -152,6 +153,14 @@ def test_sampling_is_by_report_id_and_near_its_share() -> None:
     assert 0.015 < len(chosen) / len(ids) < 0.025
     again = triage.Triage(verify="2%", model=None)._active[1]
     assert chosen == [i for i in ids if again.verifies(i)]
+    # the share is the first 8 bytes of sha256("<policy sha256>:<report id>"), as stated
+    by_hand = [
+        i
+        for i in ids
+        if int.from_bytes(hashlib.sha256(f"{t.policy.sha256}:{i}".encode()).digest()[:8], "big")
+        < 0.02 * (1 << 64)
+    ]
+    assert chosen == by_hand
     assert t.verify == "2%"
     assert triage.Triage(engine="durable", model=None).verify == "durable"
 

@@ -250,6 +250,8 @@ class Evaluator:
         self.engine_kind = engine
         self.verify = verify
         self.verify_all, self._verify_rate = _verify_mode(verify, engine)
+        # The sample's hash starts with the policy's sha256: hashed once, copied per report.
+        self._verify_prefix = hashlib.sha256(f"{policy.sha256}:".encode())
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
         # A fired rule without an "or" fired because of every fact it tests.
         self._all_reasons = {
@@ -382,8 +384,9 @@ class Evaluator:
         rate = self._verify_rate
         if rate <= 0:
             return False
-        digest = hashlib.sha256(f"{self.policy.sha256}:{report_id}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") < rate * (1 << 64)
+        h = self._verify_prefix.copy()
+        h.update(report_id.encode())  # sha256 of "<policy sha256>:<report id>"
+        return int.from_bytes(h.digest()[:8], "big") < rate * (1 << 64)
 
     def _check_once(self, native: Native) -> None:
         """`check_generated`, unless these very matchers passed it in this process: the
