@@ -228,8 +228,11 @@ class Instrument:
 
     def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
         """The result fields that would change were unanswered item ``number`` answered
-        yes (all else as in ``result``), or None when a yes changes nothing. The gap
-        search asks this instead of scoring the instrument itself."""
+        yes (all else as in ``result``), or None when a yes raises nothing — it may
+        lower the score: DA 3a, whose risk-raising answer is no (``score_max`` counts it
+        so). Answered either way, the item leaves the unanswered count; the gap search
+        counts that down itself where a rule reads it. The gap search asks this instead
+        of scoring the instrument itself."""
         raise NotImplementedError
 
     def each_if_yes(self, result: Any, **options: Any) -> list[tuple[str, dict[str, Any] | None]]:
