@@ -160,7 +160,7 @@ GRACE = 10  # seconds a server may take to finish its requests once asked to sto
 
 
 def _supervise(service: Any, workers: int, config: Any) -> int:
-    """``workers`` processes on one socket, one policy among them (`service._workers`)."""
+    """``workers`` processes on one address, one policy among them (`service._workers`)."""
     from ..service import Supervisor
     from ..service._workers import STARTUP_FAILED, reserve
 

@@ -691,9 +691,8 @@ class Evaluator:
                     found = cache.get(iid)
                     if found is None:
                         found = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
-                    if name.endswith(
-                        ".unknown_count"
-                    ):  # every answer counts, not only raising ones
+                    if name.endswith(".unknown_count"):
+                        # every answer counts it down, not only the raising ones
                         found = found + self._counted_only(iid, ctx.instruments[iid])
                 elif spec.get(ctx) == "unknown":
                     found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]

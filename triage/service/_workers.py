@@ -1,4 +1,4 @@
-"""Several server processes on one socket, serving one policy among them.
+"""Several server processes on one address, serving one policy among them.
 
 uvicorn's own supervisor restarts every worker on SIGHUP, each reading the policy
 file: a worker started on an invalid file has no old policy to keep (and uvicorn then
@@ -151,7 +151,7 @@ class _Worker:
 
 
 class Supervisor:
-    """Runs ``workers`` processes serving ``service``'s policy on one listening socket.
+    """Runs ``workers`` processes serving ``service``'s policy on one address (`reserve`).
 
     ``config(app)`` is the uvicorn configuration each worker serves ``app`` with;
     ``grace`` is how long a worker may take to finish its requests after SIGTERM.
@@ -189,7 +189,7 @@ class Supervisor:
                 self._start(slot, sock)
             status = self._loop(sock, wake_r)
         finally:
-            sock.close()  # the workers' copies close as they stop: nothing waits unserved
+            sock.close()  # the address is free once the workers' own sockets close too
             self._stop_all()
             signal.set_wakeup_fd(previous_wakeup)
             for sig, handler in previous.items():
