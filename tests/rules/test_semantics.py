@@ -142,17 +142,10 @@ COUNTED = """\
     then: {level: high, priority: P2}
 """
 
-DA_ITEMS = (
-    "escalation", "gun_access", "separation", "cohabited", "abuser_unemployed",
-    "weapon_use_or_threat", "threat_to_kill", "avoided_arrest", "child_of_previous_partner",
-    "forced_sex", "strangulation", "abuser_drug_use", "abuser_alcohol_problem",
-    "coercive_control", "jealousy", "violence_during_pregnancy",
-)  # fmt: skip
-
 
 def _da_answers(unanswered: tuple[str, ...]) -> dict[str, str]:
-    """All Danger Assessment indicators the report can give: escalation and separation
-    yes (score 5), cohabited yes (item 3a no), the rest no except ``unanswered``."""
+    """Every indicator no, except escalation and separation yes (DA items 1 and 3: score
+    1 + 4 = 5), cohabited yes (item 3a no), and ``unanswered`` unknown."""
     answers = {code: "no" for code in triage.vocab.INDICATORS.codes}
     answers.update(escalation="yes", separation="yes", cohabited="yes")
     answers.update({code: "unknown" for code in unanswered})
