@@ -61,6 +61,15 @@ def chunked(items: Iterable[T], size: int) -> Iterator[Any]:
 FREEZE_EVERY = 1_000  # decisions between two `freeze_survivors`
 
 
+def freeze_long_lived() -> None:
+    """Move what a process has built so far out of the collector's way, after a full
+    collection: once it has warmed up (a batch, the service) or started (a batch's
+    worker); later `Survivors` freezes what survived every `FREEZE_EVERY` decisions.
+    Decisions are freed by reference counting, which freezing does not stop."""
+    gc.collect()
+    gc.freeze()
+
+
 def freeze_survivors() -> None:
     """Move what has outlived the young collections out of the collector's way: the
     tables decisions share (remembered matches, trace entries, gaps, plans) grow as
@@ -90,9 +99,7 @@ def _start_worker(initializer: Callable[..., Any] | None, *initargs: Any) -> Non
     worker_signals()
     if initializer is not None:
         initializer(*initargs)
-    # What the worker built stays for its life: keep the collector from walking it.
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()  # what the worker built stays for its life
 
 
 def _context() -> Any:

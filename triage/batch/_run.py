@@ -13,7 +13,6 @@ decision's record names the run and the line.
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import json
 import sys
@@ -29,7 +28,7 @@ from .._errors import UsageError
 from .._io._json import MAX_REPORT_BYTES, LineReader
 from .._io._output import Target, check_distinct, open_output
 from .._many import Decider, results
-from .._parallel import PAUSE, Survivors
+from .._parallel import PAUSE, Survivors, freeze_long_lived
 from .._pipeline import Triage
 from .._signals import Terminated
 from .._version import __version__
@@ -153,15 +152,6 @@ def _open(stack: contextlib.ExitStack, target: Target | None, default: IO[str]) 
 
 
 WARM_UP = 200  # decisions after which what the run keeps (policy, engine, tables) is built
-
-
-def freeze_long_lived() -> None:
-    """Move what the run has built so far out of the collector's way, after a full
-    collection (once, when it has warmed up; later `Survivors` freezes what survived
-    every `FREEZE_EVERY` decisions). Decisions are freed by reference counting, which
-    freezing does not stop."""
-    gc.collect()
-    gc.freeze()
 
 
 def _now() -> str:

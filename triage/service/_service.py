@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from .._errors import TriageError
-from .._parallel import Survivors
+from .._parallel import Survivors, freeze_long_lived
 from .._pipeline import Triage
-from ..batch._run import freeze_long_lived
 from ..decision import Decision
 from ._metrics import Metrics
 from ._tokens import Tokens
