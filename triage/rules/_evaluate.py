@@ -688,12 +688,12 @@ class Evaluator:
             if found is None:
                 if name.startswith("instruments."):
                     iid = name.split(".")[1]
-                    found = cache.get(iid)
-                    if found is None:
-                        found = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
-                    if name.endswith(".unknown_count"):
-                        # every answer counts it down, not only the raising ones
-                        found = found + self._counted_only(iid, ctx.instruments[iid])
+                    both = cache.get(iid)
+                    if both is None:
+                        both = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
+                    raising, count_only = both
+                    # the count goes down with every answer, not only the raising ones
+                    found = raising + count_only if name.endswith(".unknown_count") else raising
                 elif spec.get(ctx) == "unknown":
                     found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]
                 else:
@@ -702,37 +702,29 @@ class Evaluator:
             out.extend(found)
         return out
 
-    def _instrument_candidates(
-        self, iid: str, result: Any
-    ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+    def _instrument_candidates(self, iid: str, result: Any) -> tuple[list[Any], list[Any]]:
         """(gap fact, the instrument's facts) for each unanswered item had it been answered
-        yes; equal facts are one object, so that a rule tries them once (see `gaps`)."""
+        yes, where a yes raises something; equal facts are one object, so that a rule
+        tries them once (see `gaps`). Then, where a rule reads the count of unanswered
+        items, the items a yes raises nothing on (DA 3a): answered the risk-raising way
+        (no) they change only that count, so they are candidates only for such rules."""
         instrument = INSTRUMENTS[iid]
         options = self.policy.meta.instrument_options.get(iid, {})
         base = f"instruments.{iid}."
         count = self._count_after_answer(iid, result)
-        out = []
+        raising: list[Any] = []
+        count_only: list[Any] = []
         same: dict[Any, Any] = {}
         for number, changed in instrument.each_if_yes(result, **options):
             if changed is None:
+                if count:
+                    count_only.append((_item_fact(instrument, number), count))
                 continue
-            flips = tuple(sorted((base + k, v) for k, v in changed.items() if base + k in FACTS))
-            flips = tuple(sorted(flips + count)) if count else flips
-            out.append((_item_fact(instrument, number), same.setdefault(flips, flips)))
-        return out
-
-    def _counted_only(self, iid: str, result: Any) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
-        """The unanswered items a yes raises nothing on (DA 3a): answered the risk-raising
-        way (no) they change only the count of unanswered items, so they are candidates
-        only for the rules that read that count."""
-        instrument = INSTRUMENTS[iid]
-        options = self.policy.meta.instrument_options.get(iid, {})
-        flips = self._count_after_answer(iid, result)
-        return [
-            (_item_fact(instrument, number), flips)
-            for number, changed in instrument.each_if_yes(result, **options)
-            if changed is None
-        ]
+            flips = tuple(
+                sorted([*((base + k, v) for k, v in changed.items() if base + k in FACTS), *count])
+            )
+            raising.append((_item_fact(instrument, number), same.setdefault(flips, flips)))
+        return raising, count_only
 
     def _count_after_answer(self, iid: str, result: Any) -> tuple[tuple[str, Any], ...]:
         """The instrument's unanswered-item count once one more item is answered, where a

@@ -216,7 +216,6 @@ class RiskModel:
 
     def predict_proba(self, reports: Sequence[Report | Mapping[str, Any]]) -> np.ndarray:
         """Estimates for many reports through scikit-learn (for evaluation)."""
-
         valid = _validate(reports)
         out: np.ndarray = self.estimator.predict_proba(self.features.matrix(valid))[:, 1]
         return out
