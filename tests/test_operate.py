@@ -175,6 +175,54 @@ class TestOutputPaths:
         assert set(targets) == {"a", "b"}
 
 
+class TestSignalWhileAPoolStarts:
+    """A signal while a process pool was starting its manager thread left a thread never
+    started, and the pool's shutdown then failed: the batch exited 70 (internal error)
+    instead of 143 (test_sigterm_while_workers_start, now and then under load)."""
+
+    def test_a_held_signal_is_handled_when_the_block_ends(self) -> None:
+        from triage._signals import Terminated, held, interrupts
+
+        inside = []
+        previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            with pytest.raises(Terminated), interrupts():
+                with held():
+                    signal.raise_signal(signal.SIGTERM)
+                    inside.append("finished")  # not interrupted here
+                inside.append("after")  # the signal stops the run before this
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        assert inside == ["finished"]
+
+    def test_the_pool_shuts_down_and_the_run_is_interrupted(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import multiprocessing
+        from concurrent.futures import process
+
+        from triage._parallel import ordered_map
+        from triage._signals import Terminated, interrupts
+
+        real_start = process._ExecutorManagerThread.start
+
+        def start(thread: threading.Thread) -> None:
+            signal.raise_signal(signal.SIGTERM)  # arrives as the thread starts
+            real_start(thread)
+
+        monkeypatch.setattr(process._ExecutorManagerThread, "start", start)
+        previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            with pytest.raises(Terminated), interrupts():
+                list(ordered_map(abs, [-1, -2, -3], jobs=2))
+            left = multiprocessing.active_children()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            for child in multiprocessing.active_children():
+                child.kill()  # a failed shutdown leaves them: the test must not hang
+        assert left == []
+
+
 # -- batch records -----------------------------------------------------------------------------
 
 

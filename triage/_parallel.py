@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
-from ._signals import worker_signals
+from ._signals import held, worker_signals
 
 __all__ = ["PAUSE", "chunked", "ordered_map"]
 
@@ -140,7 +140,8 @@ def ordered_map(
                 while pending:
                     yield pending.popleft().result()
                 continue
-            pending.append(pool.submit(fn, item))
+            with held():  # a pool stopped while it starts cannot shut down
+                pending.append(pool.submit(fn, item))
             if len(pending) >= window:
                 yield pending.popleft().result()
         while pending:

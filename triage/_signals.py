@@ -7,7 +7,9 @@ are orphaned and temporary files stay. Inside `interrupts()` they raise
 removes temporary files on Ctrl-C runs for them too, and the command exits with
 128 + the signal's number. A signal that was ignored when the program started
 (``nohup``, a background job) stays ignored. Once the first signal has arrived,
-later ones are noted but do not interrupt the clean-up.
+later ones are noted but do not interrupt the clean-up. Inside `held()` a signal
+waits until the block has ended: some library code cannot be stopped half-way and
+cleaned up after (a process pool starting its workers).
 """
 
 from __future__ import annotations
@@ -20,11 +22,16 @@ import sys
 import threading
 from collections.abc import Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, ClassVar
 
-__all__ = ["Terminated", "exit_status", "interrupts", "worker_signals"]
+__all__ = ["Terminated", "exit_status", "held", "interrupts", "worker_signals"]
 
 HANDLED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class _Hold:
+    depth = 0  # nested `held()` blocks the main thread is in
+    waiting: ClassVar[list[int]] = []  # signals that came during them
 
 
 class Terminated(KeyboardInterrupt):
@@ -57,6 +64,9 @@ def interrupts() -> Iterator[None]:
         again.start()
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if _Hold.depth:
+            _Hold.waiting.append(signum)  # handled when the block ends
+            return
         fired.append(signum)
         if len(fired) > 1:
             return  # already stopping: let the clean-up finish
@@ -98,6 +108,27 @@ def interrupts() -> Iterator[None]:
         sys.unraisablehook = previous_hook
         for sig, old in previous.items():
             signal.signal(sig, old)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[None]:
+    """Hold a handled signal until the block ends, then handle it as if it came then.
+
+    ``ProcessPoolExecutor.submit`` starts the pool's processes and its manager thread.
+    A signal raised while it waits for that thread to start left a thread that was
+    never started, and the pool's shutdown then failed ("cannot join thread before it
+    is started"): the run ended as an internal error, not as interrupted. Only the
+    first signal held is sent again; a later one would not interrupt anyway.
+    """
+    _Hold.depth += 1
+    try:
+        yield
+    finally:
+        _Hold.depth -= 1
+        if not _Hold.depth and _Hold.waiting:
+            signum = _Hold.waiting[0]
+            _Hold.waiting.clear()
+            signal.raise_signal(signum)  # handled here, by the handler above
 
 
 def worker_signals() -> None:
