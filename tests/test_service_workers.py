@@ -411,3 +411,26 @@ def test_the_warm_up_decision_is_in_no_log_and_no_count(tmp_path: Path) -> None:
         gc.unfreeze()
     assert not log.exists() or log.read_text() == ""
     assert "triage_decisions_total{" not in service.render_metrics()
+
+
+def test_the_warm_up_runs_every_stage_and_imports_no_cohort() -> None:
+    """The made-up warm-up report decides with the packaged policy and model (an error
+    would be passed over in `warm`, leaving nothing warmed), reaches a higher level in
+    the world where its unknowns are answered, has gaps to ask; and warming up imports
+    neither the synthetic cohort nor numpy, which decisions do not need."""
+    from triage import Triage
+    from triage.service._service import WARM_UP
+
+    decision = Triage(model="default").assess(WARM_UP, log=False)
+    assert decision.status == "ok" and decision.model is not None
+    assert decision.risk_level != decision.risk_level_max and decision.information_gaps
+    code = (
+        "import sys\n"
+        "from triage.service._service import Service, Settings\n"
+        "Service(Settings(model='default')).warm()\n"
+        "print(sorted(m for m in ('numpy', 'triage.risk.cohort') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert out.stdout.strip() == "[]", out.stderr
