@@ -15,6 +15,7 @@ in one world and not the other point at the information gaps.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import threading
@@ -103,6 +104,7 @@ class _MaxResult:
 
 TRACE_ENTRIES_KEPT = 8192  # trace entries kept per evaluator (about 2.7 KB each), to be given again
 GAPS_KEPT = 8192  # information gaps kept per evaluator, to be given again
+FLIPS_KEPT = 4096  # an instrument's changes had one more item been answered
 MATCH_CACHE = 2048  # facts remembered per compiled ruleset (0: ask the engine every time)
 
 
@@ -268,9 +270,18 @@ class Evaluator:
             for r in policy.rules
         }
         self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
-        self._flag_sets = {r.index: frozenset(r.then.flags) for r in policy.rules}
+        # The gap search keeps a question's rules and flags as bits (see `_RULES`): names
+        # in sorted order, so that reading the bits upwards gives them sorted.
+        self._flag_names = tuple(sorted({f for r in policy.rules for f in r.then.flags}))
+        self._flag_bit = {f: 1 << i for i, f in enumerate(self._flag_names)}
+        self._flag_bits = {
+            r.index: sum(self._flag_bit[f] for f in set(r.then.flags)) for r in policy.rules
+        }
+        self._rule_ids = tuple(sorted(r.id for r in policy.rules))
+        self._rule_bit = {r.index: 1 << self._rule_ids.index(r.id) for r in policy.rules}
         self._entries: dict[tuple[Any, ...], TraceEntry] = {}  # see `trace`
         self._gaps: dict[tuple[Any, ...], tuple[tuple[Any, ...], Gap]] = {}  # see `gaps`
+        self._flips: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see `_instrument_candidates`
         self._trace_templates = {
             r.index: _trace_template(r, policy.strata[r.index], *self._texts[r.index])
             for r in policy.rules
@@ -710,20 +721,21 @@ class Evaluator:
         (no) they change only that count, so they are candidates only for such rules."""
         instrument = INSTRUMENTS[iid]
         options = self.policy.meta.instrument_options.get(iid, {})
-        base = f"instruments.{iid}."
         count = self._count_after_answer(iid, result)
         raising: list[Any] = []
         count_only: list[Any] = []
-        same: dict[Any, Any] = {}
+        kept = self._flips
         for number, changed in instrument.each_if_yes(result, **options):
             if changed is None:
                 if count:
-                    count_only.append((_item_fact(instrument, number), count))
+                    count_only.append((_item_fact(iid, number), count))
                 continue
-            flips = tuple(
-                sorted([*((base + k, v) for k, v in changed.items() if base + k in FACTS), *count])
-            )
-            raising.append((_item_fact(instrument, number), same.setdefault(flips, flips)))
+            # The same changes recur across reports (a score, its level): one object each
+            key = (iid, *changed.items(), *count)
+            flips = kept.get(key)
+            if flips is None:
+                flips = remember(kept, key, _flips(iid, changed, count), FLIPS_KEPT)
+            raising.append((_item_fact(iid, number), flips))
         return raising, count_only
 
     def _count_after_answer(self, iid: str, result: Any) -> tuple[tuple[str, Any], ...]:
@@ -743,22 +755,24 @@ class Evaluator:
                 "flags": actual.flags,
             },
         )
-        found: dict[str, _Found] = {}
+        found: dict[str, list[int]] = {}
         cache: dict[str, Any] = {}
         seen: dict[str, Any] = {}  # fact values after every rule, read once per report
         fired = set(actual.fired)
-        lost = actual.flags - maxw.flags  # flags the max world does not reach
-        level_rank, flags_now = _LEVEL_RANK[actual.level], actual.flags
+        flags_now = self._flag_mask(actual.flags)
+        lost = flags_now & ~self._flag_mask(maxw.flags)  # flags the max world does not reach
+        level_rank = _LEVEL_RANK[actual.level]
         for index in sorted(fired ^ set(maxw.fired)):
-            rank, _, _, _, flags = self._effects[index]
+            rank = self._effects[index][0]
+            flags = self._flag_bits[index]
             if index in fired:  # could answering make it not fire? only lost flags matter
-                removes = lost.intersection(flags) if lost else None
+                removes = lost & flags
                 if not removes:
                     continue  # whether this rule fires would change nothing in the decision
-                effect: tuple[bool, int, Any] = (True, -1, frozenset(removes))
+                effect: tuple[bool, int, int] = (True, -1, removes)
             else:
                 raises = rank if rank > level_rank else -1
-                adds = self._flag_sets[index] - flags_now
+                adds = flags & ~flags_now
                 if raises < 0 and not adds:
                     continue
                 effect = (False, raises, adds)
@@ -771,92 +785,31 @@ class Evaluator:
         for name, entry in found.items():
             # A gap is what it says (fact, effects, rules), the same in many decisions
             # (2,400 distinct on 8,000 reports): built once, given again.
-            key = (name, entry.level, entry.joint_level, entry.adds, entry.removes,
-                   entry.joint_adds, frozenset(entry.rules))  # fmt: skip
+            key = (name, *entry)
             gap = kept.get(key)
             if gap is None:
-                gap = remember(kept, key, entry.as_gap(name), GAPS_KEPT)
+                gap = remember(kept, key, self._as_gap(name, entry), GAPS_KEPT)
             gaps.append(gap)
         gaps.sort()
         return tuple(gap for _, gap in gaps)
 
-    def _read_values(self, index: int, now: FactContext, seen: dict[str, Any]) -> dict[str, Any]:
-        """The facts a rule reads, as the decision stands (each read once per report)."""
-        values = {}
-        for name, spec in self._read_specs[index]:
-            value = seen.get(name, seen)
-            if value is seen:
-                value = seen[name] = spec.get(now)
-            values[name] = value
-        return values
+    def _flag_mask(self, flags: Collection[str]) -> int:
+        """A world's flags as bits (a flag no rule sets cannot be added or removed)."""
+        bit = self._flag_bit
+        mask = 0
+        for f in flags:
+            mask |= bit.get(f, 0)
+        return mask
 
-    def _answer_yes(
-        self,
-        index: int,
-        values: dict[str, Any],
-        candidates: list[tuple[str, tuple[tuple[str, Any], ...]]],
-        effect: tuple[bool, int, Any],
-        found: dict[str, _Found],
-    ) -> None:
-        """What answering each unknown the rule reads would do to it, alone or only with
-        other answers: ``effect`` is (the rule fired, the level it could raise to, the
-        flags it would add or remove)."""
-        fired_now, raises, changed = effect
-        pred = self._predicates[index]
-        rule_id = self._rules[index].id
-        memo: dict[int, bool] = {}  # by identity: equal candidates are one object
-        for name, flips in candidates:
-            alone = memo.get(id(flips))
-            if alone is None:
-                trial = values.copy()
-                trial.update(flips)  # answered yes, for this question only
-                alone = memo[id(flips)] = pred(trial) != fired_now
-            entry = found.get(name)
-            if entry is None:
-                entry = found[name] = _Found()
-            entry.rules.add(rule_id)
-            if fired_now:
-                if alone:
-                    entry.removes |= changed
-            elif alone:
-                if raises > entry.level:
-                    entry.level = raises
-                entry.adds |= changed
-            else:
-                if raises > entry.joint_level:
-                    entry.joint_level = raises
-                entry.joint_adds |= changed
-
-
-def _item_fact(instrument: Any, number: str) -> str:
-    """The fact a gap asks about for an instrument's item: its indicator."""
-    item = instrument.item(number)
-    return f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
-
-
-class _Found:
-    """One unanswered question: the rules whose outcome depends on it, what answering
-    yes could do by itself (raise the level to a rank, add flags, remove flags), and
-    what it could do only together with other answers (-1: no level)."""
-
-    __slots__ = ("adds", "joint_adds", "joint_level", "level", "removes", "rules")
-
-    def __init__(self) -> None:
-        self.rules: set[str] = set()
-        self.level = self.joint_level = -1
-        self.adds: frozenset[str] = frozenset()
-        self.removes: frozenset[str] = frozenset()
-        self.joint_adds: frozenset[str] = frozenset()
-
-    def as_gap(self, fact: str) -> tuple[tuple[Any, ...], Gap]:
+    def _as_gap(self, fact: str, entry: list[int]) -> tuple[tuple[Any, ...], Gap]:
         """(how decisive it is, the gap): alone before jointly, then by level, safety
         flags, flags, rules; the fact last, so no two keys are equal."""
-        level = self.level
-        joint = self.joint_level if self.joint_level > level else -1  # no more than alone
-        adds = tuple(sorted(self.adds)) if self.adds else ()
-        removes = tuple(sorted(self.removes)) if self.removes else ()
-        joint_adds = tuple(sorted(self.joint_adds - self.adds)) if self.joint_adds else ()
-        rules = tuple(sorted(self.rules))
+        rules_bits, level, joint_level, adds_bits, removes_bits, joint_bits = entry
+        joint = joint_level if joint_level > level else -1  # no more than alone
+        adds = _named(adds_bits, self._flag_names)
+        removes = _named(removes_bits, self._flag_names)
+        joint_adds = _named(joint_bits & ~adds_bits, self._flag_names)
+        rules = _named(rules_bits, self._rule_ids)
         alone = bool(level >= 0 or adds or removes)
         key = (
             not alone,
@@ -879,3 +832,84 @@ class _Found:
             "rules": rules,
         }
         return key, trusted(Gap, gap)
+
+    def _read_values(self, index: int, now: FactContext, seen: dict[str, Any]) -> dict[str, Any]:
+        """The facts a rule reads, as the decision stands (each read once per report)."""
+        values = {}
+        for name, spec in self._read_specs[index]:
+            value = seen.get(name, seen)
+            if value is seen:
+                value = seen[name] = spec.get(now)
+            values[name] = value
+        return values
+
+    def _answer_yes(
+        self,
+        index: int,
+        values: dict[str, Any],
+        candidates: list[tuple[str, tuple[tuple[str, Any], ...]]],
+        effect: tuple[bool, int, int],
+        found: dict[str, list[int]],
+    ) -> None:
+        """What answering each unknown the rule reads would do to it, alone or only with
+        other answers: ``effect`` is (the rule fired, the level it could raise to, the
+        flags it would add or remove, as bits). Each question has an entry (see `_RULES`)."""
+        fired_now, raises, changed = effect
+        pred = self._predicates[index]
+        rule = self._rule_bit[index]
+        memo: dict[int, bool] = {}  # by identity: equal candidates are one object
+        for name, flips in candidates:
+            alone = memo.get(id(flips))
+            if alone is None:
+                trial = values.copy()
+                trial.update(flips)  # answered yes, for this question only
+                alone = memo[id(flips)] = pred(trial) != fired_now
+            entry = found.get(name)
+            if entry is None:
+                entry = found[name] = [0, -1, -1, 0, 0, 0]
+            entry[_RULES] |= rule
+            if fired_now:
+                if alone:
+                    entry[_REMOVES] |= changed
+            elif alone:
+                if raises > entry[_LEVEL]:
+                    entry[_LEVEL] = raises
+                entry[_ADDS] |= changed
+            else:
+                if raises > entry[_JOINT_LEVEL]:
+                    entry[_JOINT_LEVEL] = raises
+                entry[_JOINT_ADDS] |= changed
+
+
+@functools.cache
+def _item_fact(iid: str, number: str) -> str:
+    """The fact a gap asks about for an instrument's item: its indicator."""
+    item = INSTRUMENTS[iid].item(number)
+    return f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
+
+
+def _flips(iid: str, changed: dict[str, Any], count: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An instrument's facts that change with one more answer, in fact order."""
+    base = f"instruments.{iid}."
+    facts = [(base + k, v) for k, v in changed.items() if base + k in FACTS]
+    return tuple(sorted([*facts, *count]))
+
+
+# One unanswered question, as the gap search finds it (a list, built for every question
+# of every report): the rules whose outcome depends on it; what answering yes could do
+# by itself (raise the level to a rank, -1 for none; add flags; remove flags); and the
+# level and flags it could reach only together with other answers. Rules and flags are
+# bits of the evaluator's sorted names (`Evaluator._rule_bit`, `_flag_bit`).
+_RULES, _LEVEL, _JOINT_LEVEL, _ADDS, _REMOVES, _JOINT_ADDS = range(6)
+
+
+def _named(bits: int, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names whose bits are set, in the order of ``names``."""
+    out = []
+    i = 0
+    while bits:
+        if bits & 1:
+            out.append(names[i])
+        bits >>= 1
+        i += 1
+    return tuple(out)
