@@ -705,7 +705,7 @@ class Evaluator:
                     raising, count_only = both
                     # the count goes down with every answer, not only the raising ones
                     found = raising + count_only if name.endswith(".unknown_count") else raising
-                elif spec.get(ctx) == "unknown":
+                elif (ctx.answers[spec.answer] if spec.answer else spec.get(ctx)) == "unknown":
                     found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]
                 else:
                     found = []
