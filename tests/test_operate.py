@@ -195,6 +195,34 @@ class TestSignalWhileAPoolStarts:
             signal.signal(signal.SIGTERM, previous)
         assert inside == ["finished"]
 
+    def test_another_thread_holds_nothing(self) -> None:
+        """A signal arriving while another thread is in `held()` (a pool started by a
+        caller's thread) stops the main thread at once, as it would without it."""
+        from triage._signals import Terminated, held, interrupts
+
+        inside, ready, release = [], threading.Event(), threading.Event()
+
+        def other() -> None:
+            with held():
+                ready.set()
+                release.wait(5)
+
+        thread = threading.Thread(target=other)
+        previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        try:
+            with pytest.raises(Terminated), interrupts():
+                thread.start()
+                ready.wait(5)
+                signal.raise_signal(signal.SIGTERM)
+                inside.append("after")  # not reached: the signal was not held
+                release.set()  # (held, it would come as the other thread leaves)
+                thread.join(5)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            release.set()
+            thread.join(5)
+        assert inside == []
+
     def test_the_pool_shuts_down_and_the_run_is_interrupted(
         self, monkeypatch: pytest.MonkeyPatch
     ) -> None:

@@ -118,8 +118,13 @@ def held() -> Iterator[None]:
     A signal raised while it waits for that thread to start left a thread that was
     never started, and the pool's shutdown then failed ("cannot join thread before it
     is started"): the run ended as an internal error, not as interrupted. Only the
-    first signal held is sent again; a later one would not interrupt anyway.
+    first signal held is sent again; a later one would not interrupt anyway. Signals
+    are handled in the main thread only, so another thread holds nothing (a pool it
+    starts is not where the signal is raised).
     """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
     _Hold.depth += 1
     try:
         yield
