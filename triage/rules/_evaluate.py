@@ -14,7 +14,6 @@ in one world and not the other point at the information gaps.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import json
@@ -121,6 +120,14 @@ def _reader(names: list[str]) -> Callable[[dict[str, Any]], Any]:
     """The values of ``names`` in a dict of facts, in one call (a ruleset reading no
     fact always has the same key)."""
     return itemgetter(*names) if names else lambda values: ()
+
+
+def _tuple_reader(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    """The values of ``names`` in a dict of facts, always as a tuple."""
+    if len(names) == 1:
+        name = names[0]
+        return lambda values: (values[name],)
+    return _reader(list(names))
 
 
 def _digest(value: Any) -> str:
@@ -255,6 +262,7 @@ class Evaluator:
         # The sample's hash starts with the policy's sha256: hashed once, copied per report.
         self._verify_prefix = hashlib.sha256(f"{policy.sha256}:".encode())
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
+        self._trace_readers = {i: _tuple_reader(names) for i, names in self._reads_sorted.items()}
         # A fired rule without an "or" fired because of every fact it tests.
         self._all_reasons = {
             i: frozenset(vs.fact for vs in literals(f))
@@ -270,6 +278,10 @@ class Evaluator:
             for r in policy.rules
         }
         self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
+        self._derived_reads = {
+            i: tuple((n, spec) for n, spec in specs if spec.derived)
+            for i, specs in self._read_specs.items()
+        }
         # The gap search keeps a question's rules and flags as bits (see `_RULES`): names
         # in sorted order, so that reading the bits upwards gives them sorted.
         self._flag_names = tuple(sorted({f for r in policy.rules for f in r.then.flags}))
@@ -461,8 +473,7 @@ class Evaluator:
     def max_context(self, ctx: FactContext, model: Any = None) -> FactContext:
         answers = {k: ("yes" if v == "unknown" else v) for k, v in ctx.answers.items()}
         instruments = {k: _MaxResult(v) for k, v in ctx.instruments.items()}
-        return dataclasses.replace(
-            ctx,
+        return ctx.replaced(
             answers=answers,
             instruments=instruments,
             model=model if model is not None else ctx.model,
@@ -642,10 +653,10 @@ class Evaluator:
         1.0 are written differently) and what it changed, and holds nothing that can be
         changed (`ReadOnlyDict`), so one built before for the same is given again."""
         out = []
-        strata, reads_sorted, kept = self.policy.strata, self._reads_sorted, self._entries
+        strata, readers, kept = self.policy.strata, self._trace_readers, self._entries
         for index in world.fired:
             values = world.values[strata[index]]
-            read = tuple([values[name] for name in reads_sorted[index]])
+            read = readers[index](values)
             changes = world.changes[index]
             factors = model_factors if index in self._reads_model_of else ()
             key = (index, read, tuple(map(type, read)), changes, factors)
@@ -778,7 +789,7 @@ class Evaluator:
                 effect = (False, raises, adds)
             candidates = self._candidates(index, ctx, cache)
             if candidates:
-                values = self._read_values(index, now, seen)
+                values = self._read_values(index, actual, now, seen)
                 self._answer_yes(index, values, candidates, effect, found)
         kept = self._gaps
         gaps = []
@@ -833,10 +844,17 @@ class Evaluator:
         }
         return key, trusted(Gap, gap)
 
-    def _read_values(self, index: int, now: FactContext, seen: dict[str, Any]) -> dict[str, Any]:
-        """The facts a rule reads, as the decision stands (each read once per report)."""
-        values = {}
-        for name, spec in self._read_specs[index]:
+    def _read_values(
+        self, index: int, actual: World, now: FactContext, seen: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The facts a rule reads, as the decision stands: what its stratum was shown,
+        with the facts about the decision as it ended (each read once per report)."""
+        values = actual.values[self.policy.strata[index]]
+        derived = self._derived_reads[index]
+        if not derived:
+            return values  # not changed: `_answer_yes` tries answers on copies
+        values = values.copy()
+        for name, spec in derived:
             value = seen.get(name, seen)
             if value is seen:
                 value = seen[name] = spec.get(now)

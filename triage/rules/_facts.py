@@ -62,11 +62,15 @@ class FactContext:
     hold: Any = None  # triage.case.Hold: the level and safety flags the case holds to
 
     def with_derived(self, derived: Mapping[str, Any]) -> FactContext:
-        """The same facts, with the decision so far (a copy: ``replace`` costs more
-        than the strata it serves)."""
+        """The same facts, with the decision so far."""
+        return self.replaced(derived=derived)
+
+    def replaced(self, **changes: Any) -> FactContext:
+        """A copy with ``changes`` (``dataclasses.replace`` builds it through
+        ``__init__``, and costs more than the strata it serves)."""
         new = object.__new__(FactContext)
         new.__dict__.update(self.__dict__)
-        new.__dict__["derived"] = derived
+        new.__dict__.update(changes)
         return new
 
 
