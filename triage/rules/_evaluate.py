@@ -277,10 +277,9 @@ class Evaluator:
             )
             for r in policy.rules
         }
-        self._read_specs = {r.index: tuple((n, FACTS[n]) for n in r.reads) for r in policy.rules}
+        # The facts about the decision a rule reads (the gap search reads them again)
         self._derived_reads = {
-            i: tuple((n, spec) for n, spec in specs if spec.derived)
-            for i, specs in self._read_specs.items()
+            r.index: tuple((n, FACTS[n]) for n in r.reads if FACTS[n].derived) for r in policy.rules
         }
         # The gap search keeps a question's rules and flags as bits (see `_RULES`): names
         # in sorted order, so that reading the bits upwards gives them sorted.
