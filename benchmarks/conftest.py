@@ -43,6 +43,38 @@ def cycle(fn: Any, n: int) -> Any:
     return step
 
 
+def cpu_ticks() -> list[int] | None:
+    """The machine's CPU time so far by kind, in clock ticks (Linux's /proc/stat: user,
+    nice, system, idle, iowait, irq, softirq, steal, ...); None where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = fh.readline().split()
+    except OSError:
+        return None
+    return [int(x) for x in fields[1:]] if fields[:1] == ["cpu"] and len(fields) > 8 else None
+
+
+def steal_share(before: list[int] | None, after: list[int] | None) -> float | None:
+    """The share of CPU time the hypervisor gave to other machines between two readings
+    of `cpu_ticks` (steal), in percent: on a virtual machine the timings move with it."""
+    if before is None or after is None:
+        return None
+    spent = [b - a for a, b in zip(before[:8], after[:8], strict=True)]
+    total = sum(spent)  # guest time is counted in user already
+    return round(100 * spent[7] / total, 1) if total else None
+
+
+@pytest.fixture(autouse=True)
+def _record_steal(request: pytest.FixtureRequest) -> Any:
+    """Every benchmark's record says how much CPU the machine lost to steal meanwhile."""
+    before = cpu_ticks()
+    yield
+    benchmark = request.node.funcargs.get("benchmark")
+    share = steal_share(before, cpu_ticks())
+    if benchmark is not None and share is not None:
+        benchmark.extra_info.setdefault("cpu_steal_pct", share)
+
+
 @pytest.fixture(scope="session")
 def default_triage() -> triage.Triage:
     t = triage.Triage()

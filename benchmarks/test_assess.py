@@ -30,11 +30,6 @@ def _answers() -> list[Any]:
     return [normalise(v) for v in _valid()]
 
 
-@functools.cache
-def _fresh() -> list[dict[str, Any]]:
-    return cohort.generate(8_200, seed=100).reports
-
-
 # A report not decided before in every round, as at intake: the engine's remembered
 # matches then help only where different reports give a ruleset the same facts. Each
 # mode gets reports of its own, so none benefits from another's remembered matches.
@@ -42,6 +37,7 @@ MODES = {
     "durable-only": ({"engine": "durable"}, 200),
     "verify-always": ({"verify": "always"}, 300),
     "verify-load": ({"verify": "load"}, 400),
+    "verify-always-json": ({"verify": "always"}, 600),  # and the decision's JSON
 }
 
 
@@ -52,11 +48,12 @@ def forget_matches() -> None:
 
 @pytest.mark.benchmark(group="assess: one report")
 def test_assess(benchmark: Any) -> None:
-    """durable-rules alone (the baseline), and the generated rules checked by it on every
-    decision or at load, each on 6,000 reports it has not seen, interleaved in blocks of
-    50 so that each meets the same machine. The collector's long-lived objects are frozen
-    after warm-up, as a running service does. The benchmark's own timing is of the
-    generated rules checked at load; each mode's p50 and p99 are in extra_info."""
+    """durable-rules alone (the baseline), the generated rules checked by it on every
+    decision or at load, and a decision checked on every decision with its JSON, each on
+    6,000 reports it has not seen, interleaved in blocks of 50 so that each meets the same
+    machine. The collector's long-lived objects are frozen after warm-up, as a running
+    service does. The benchmark's own timing is of the generated rules checked at load;
+    each mode's p50 and p99 are in extra_info."""
     pipelines, fresh = {}, {}
     for mode, (options, seed) in MODES.items():
         t = pipelines[mode] = triage.Triage(**options)  # type: ignore[arg-type]
@@ -69,9 +66,10 @@ def test_assess(benchmark: Any) -> None:
     times: dict[str, list[float]] = {mode: [] for mode in MODES}
     for block in range(0, 6_000, 50):
         for mode, t in pipelines.items():
+            decide = _with_json(t) if mode.endswith("-json") else t.assess
             for r in fresh[mode][block : block + 50]:
                 start = time.perf_counter()
-                t.assess(r)
+                decide(r)
                 times[mode].append(time.perf_counter() - start)
     gc.unfreeze()
     for mode, data in times.items():
@@ -83,16 +81,11 @@ def test_assess(benchmark: Any) -> None:
     benchmark.pedantic(cycle(lambda i: load.assess(more[i]), len(more)), rounds=2_000)
 
 
-@pytest.mark.benchmark(group="assess: one report")
-def test_assess_to_json(benchmark: Any, default_triage: triage.Triage) -> None:
-    fresh = _fresh()
-    forget_matches()
-    benchmark.pedantic(
-        cycle(lambda i: default_triage.assess(fresh[i]).to_json(), len(fresh)),
-        rounds=4_000,
-        warmup_rounds=100,
-    )
-    percentiles(benchmark)
+def _with_json(t: triage.Triage) -> Any:
+    def decide(report: dict[str, Any]) -> str:
+        return t.assess(report).to_json()
+
+    return decide
 
 
 @pytest.mark.benchmark(group="assess: stages")
