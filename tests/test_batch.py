@@ -178,6 +178,35 @@ class TestCommand:
         assert MARK not in err.read_text("utf-8") and MARK not in result.output
         assert f"{len(lines)} lines: 200 decided" in result.output
 
+    def test_standard_output_without_a_binary_buffer(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Decisions are written as UTF-8 bytes; where standard output is a text-only
+        stand-in (an embedding application's), they go out as text, in input order with
+        the rejections, and the same as in a file."""
+        import io
+
+        from triage.batch._run import run_batch
+
+        lines, bad = mixed_lines(60)
+        src = tmp_path / "in.jsonl"
+        src.write_text("\n".join(lines) + "\n", "utf-8")
+        out = tmp_path / "out.jsonl"
+        run_batch(str(src), str(out), str(tmp_path / "err.jsonl"))
+        stand_in = io.StringIO()
+        monkeypatch.setattr(sys, "stdout", stand_in)
+        run_batch(str(src), None, "-")
+        records = [json.loads(x) for x in stand_in.getvalue().splitlines()]
+        given = [n for n, x in enumerate(lines, start=1) if x.strip()]
+        assert [r["line"] for r in records] == given
+        assert [r["line"] for r in records if r.get("record") == "rejected"] == bad
+
+        def undated(record: dict[str, Any]) -> dict[str, Any]:
+            return {k: v for k, v in record.items() if k != "decided_at"}
+
+        in_file = [undated(json.loads(x)) for x in out.read_text("utf-8").splitlines()]
+        assert [undated(r) for r in records if "record" not in r] == in_file
+
     def test_two_jobs_same_output(self, tmp_path: Path) -> None:
         lines, _ = mixed_lines(300)
         src = tmp_path / "in.jsonl"

@@ -329,9 +329,9 @@ def test_json_spliced_from_shared_parts_is_the_whole_decision_serialised(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """`to_json` writes each trace entry and gap once and splices it in: the bytes are
-    those of serialising the whole decision, for decisions alone, with a case, read
-    back from JSON (nothing shared) and decided when the engine failed, also while its
-    small table of written parts forgets the oldest."""
+    those of serialising the whole decision (as text and as UTF-8), for decisions alone,
+    with a case, read back from JSON (nothing shared) and decided when the engine failed,
+    also while its small table of written parts forgets the oldest."""
     from triage import decision as d
     from triage.risk import cohort
 
@@ -356,5 +356,6 @@ def test_json_spliced_from_shared_parts_is_the_whole_decision_serialised(
     for x in decisions:
         whole = x.model_dump_json(exclude=None if x.case else {"case"})
         assert x.to_json() == whole
+        assert x.to_json_bytes() == whole.encode("utf-8")
         assert json.loads(x.to_json(indent=2)) == json.loads(whole)
     assert len(d._FRAGMENTS) <= 32

@@ -39,7 +39,7 @@ CHUNK = 200
 # (index, line, where, payload): payload is a dict, a Report, JSON text to parse, or a
 # Rejected made before parsing (a line too long), which passes through in its place.
 Item = tuple[int, int | None, str | None, Any]
-# (line, Decision or its JSON or Rejected, decision-log record or None,
+# (line, Decision or its JSON as UTF-8 or Rejected, decision-log record or None,
 #  (report id, status) of a decision or None)
 Result = tuple[int | None, Any, dict[str, Any] | None, tuple[str, str] | None]
 
@@ -59,7 +59,8 @@ def _one(triage: Decider, item: Item) -> Decision | Rejected:
 
 
 def decide_chunk(triage: Decider, items: list[Item], as_json: bool, records: bool) -> list[Result]:
-    """Each item's result (a Decision or its JSON line), log record (if asked) and report id."""
+    """Each item's result (a Decision or its JSON as UTF-8), log record (if asked) and
+    report id."""
     out: list[Result] = []
     for item in items:
         result = _one(triage, item)
@@ -67,7 +68,7 @@ def decide_chunk(triage: Decider, items: list[Item], as_json: bool, records: boo
             out.append((item[1], result, None, None))
         else:
             record = log_record(result) if records else None
-            shown = result.to_json() if as_json else result
+            shown = result.to_json_bytes() if as_json else result
             out.append((item[1], shown, record, (result.report_id, result.status)))
     return out
 

@@ -302,11 +302,26 @@ class Decision(_Frozen):
         place among the fields: the same bytes as serialising the whole decision."""
         if indent is not None:
             return self.model_dump_json(indent=indent, exclude=None if self.case else {"case"})
-        head = self.model_dump_json(include=_HEAD)
-        tail = self.model_dump_json(include=_TAIL if self.case else _TAIL_WITHOUT_CASE)
-        trace = ",".join(map(_fragment, self.trace))
-        gaps = ",".join(map(_fragment, self.information_gaps))
-        return f'{head[:-1]},"trace":[{trace}],"information_gaps":[{gaps}],{tail[1:]}'
+        return self.to_json_bytes().decode("utf-8")
+
+    def to_json_bytes(self) -> bytes:
+        """`to_json` as UTF-8, made as bytes: what is written to a file, a pipe or a
+        socket is then never decoded into text and encoded back (a decision is about
+        20 KB, mostly Chinese and English labels)."""
+        dump = self.__pydantic_serializer__.to_json  # what model_dump_json decodes
+        head = dump(self, include=_HEAD)
+        tail = dump(self, include=_TAIL if self.case else _TAIL_WITHOUT_CASE)
+        return b"".join(
+            (
+                head[:-1],
+                b',"trace":[',
+                b",".join(map(_fragment, self.trace)),
+                b'],"information_gaps":[',
+                b",".join(map(_fragment, self.information_gaps)),
+                b"],",
+                tail[1:],
+            )
+        )
 
 
 # The fields of a decision before its trace and after its information gaps.
@@ -316,16 +331,16 @@ _TAIL = set(_FIELDS[_FIELDS.index("information_gaps") + 1 :])
 _TAIL_WITHOUT_CASE = _TAIL - {"case"}
 FRAGMENTS_KEPT = 8192
 # id of a trace entry or gap -> (it, its JSON); holding it keeps its id from being reused
-_FRAGMENTS: dict[int, tuple[Any, str]] = {}
+_FRAGMENTS: dict[int, tuple[Any, bytes]] = {}
 
 
-def _fragment(part: BaseModel) -> str:
+def _fragment(part: BaseModel) -> bytes:
     kept = _FRAGMENTS.get(id(part))
     if kept is not None and kept[0] is part:
         return kept[1]
-    text = part.model_dump_json()
-    keep(_FRAGMENTS, id(part), (part, text), FRAGMENTS_KEPT)
-    return text
+    data = part.__pydantic_serializer__.to_json(part)
+    keep(_FRAGMENTS, id(part), (part, data), FRAGMENTS_KEPT)
+    return data
 
 
 @dataclass(frozen=True)

@@ -99,9 +99,10 @@ def record_line(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def decision_line(line: int | None, decision_json: str) -> str:
+def decision_line(line: int | None, decision_json: bytes) -> bytes:
     # The decision's own JSON with its input line first: `{"line":7,"report_id":...}`.
-    return f'{{"line":{line if line is not None else "null"},{decision_json[1:]}\n'
+    number = b"null" if line is None else str(line).encode("ascii")
+    return b"".join((b'{"line":', number, b",", decision_json[1:], b"\n"))
 
 
 class _Repeats:
@@ -134,21 +135,30 @@ def _repeat_warning(line: int | None, index: int, where: str, first: int | None)
 
 
 class _Sink:
-    """An output stream that is flushed after each record when a reader may be waiting."""
+    """An output stream that is flushed after each record when a reader may be waiting.
+    Decisions come as UTF-8 already, and go to a binary stream as they are."""
 
-    def __init__(self, fh: IO[str], streamed: bool) -> None:
-        self.fh, self.streamed = fh, streamed
+    def __init__(self, fh: IO[Any], streamed: bool, binary: bool = True) -> None:
+        self.fh, self.streamed, self.binary = fh, streamed, binary
 
-    def write(self, text: str) -> None:
-        self.fh.write(text)
+    def write(self, data: bytes | str) -> None:
+        if self.binary:
+            self.fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        else:
+            self.fh.write(data if isinstance(data, str) else data.decode("utf-8"))
         if self.streamed:
             self.fh.flush()
 
 
 def _open(stack: contextlib.ExitStack, target: Target | None, default: IO[str]) -> _Sink:
-    if target is None:
-        return _Sink(default, True)
-    return _Sink(stack.enter_context(open_output(target)), target.streamed)
+    if target is not None and target.kind != "stdout":
+        return _Sink(stack.enter_context(open_output(target, binary=True)), target.streamed)
+    stream = default if target is None else sys.stdout
+    buffer = getattr(stream, "buffer", None)  # a stand-in stream may have none
+    if buffer is None:
+        return _Sink(stream, True, binary=False)
+    stream.flush()  # what was written to it as text goes first
+    return _Sink(buffer, True)
 
 
 WARM_UP = 200  # decisions after which what the run keeps (policy, engine, tables) is built

@@ -225,11 +225,12 @@ async def _body(request: Request, limit: int, kinds: tuple[str, ...] = (JSON,)) 
 
 
 def _decision_body(decision: Decision, lang: str | None) -> bytes:
-    text = decision.to_json()
-    if lang is not None:  # the explanation beside the decision's own fields
-        words = json.dumps(explain(decision, lang), ensure_ascii=False)
-        text = f'{text[:-1]},"explanation":{words}}}'
-    return text.encode("utf-8")
+    data = decision.to_json_bytes()
+    if lang is None:
+        return data
+    # the explanation beside the decision's own fields
+    words = json.dumps(explain(decision, lang), ensure_ascii=False).encode("utf-8")
+    return b"".join((data[:-1], b',"explanation":', words, b"}"))
 
 
 def _routes(app: FastAPI, service: Service) -> None:
@@ -336,7 +337,7 @@ def _batch_lines(service: Service, body: bytes) -> Iterator[bytes]:
             yield record_line(record).encode("utf-8")
         else:
             service.decided(result)
-            yield decision_line(line, result.to_json()).encode("utf-8")
+            yield decision_line(line, result.to_json_bytes())
 
 
 def _overdue(raw: Any) -> bytes:
