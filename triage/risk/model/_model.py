@@ -203,16 +203,26 @@ class RiskModel:
         logit, by_factor, logit_max = scorer.explain_pair(active, maxed)
         p = _sigmoid(logit)
         p_max = max(p, _sigmoid(logit_max))
+        return ModelOutput(
+            p, p_max, self.band(p), self.band(p_max), self._top(by_factor, report, answers)
+        )
+
+    def _top(
+        self, by_factor: Sequence[float], report: Report, answers: Answers
+    ) -> tuple[tuple[str, float], ...]:
+        """The five factors that raise the estimate most, largest first (ties in factor
+        order). Only answered items are reasons: an unanswered one raises the estimate
+        through its "not no" column, and is shown as unknown, never as a cause."""
         names = self._factor_names
-        order = sorted(range(len(by_factor)), key=lambda i: -by_factor[i])  # stable
-        # Only answered items are reasons: an unanswered one raises the estimate through
-        # its "not no" column, and is shown as unknown, never as a cause.
-        top = [
-            (names[i], round(float(by_factor[i]), 6))
-            for i in order
-            if by_factor[i] > 1e-9 and _answered(names[i], report, answers)
-        ][:5]
-        return ModelOutput(p, p_max, self.band(p), self.band(p_max), tuple(top))
+        raising = [i for i, x in enumerate(by_factor) if x > 1e-9]
+        raising.sort(key=by_factor.__getitem__, reverse=True)  # stable: ties keep order
+        top: list[tuple[str, float]] = []
+        for i in raising:
+            if _answered(names[i], report, answers):
+                top.append((names[i], round(float(by_factor[i]), 6)))
+                if len(top) == 5:
+                    break
+        return tuple(top)
 
     def predict_proba(self, reports: Sequence[Report | Mapping[str, Any]]) -> np.ndarray:
         """Estimates for many reports through scikit-learn (for evaluation)."""
