@@ -19,7 +19,7 @@ TARGETS = {
     "test_stage_instruments": ("stage: four instruments", ""),
     "test_stage_model": ("stage: model", "≤ 50 µs"),
     "test_stage_rules_both_worlds": (
-        "stage: both worlds (instruments, model and rules: `Triage._run`)",
+        "stage: both worlds (instruments, model, rules and the trace: `Triage._run`)",
         "",
     ),
     "test_stage_routing": ("stage: routing plan", ""),

@@ -299,9 +299,34 @@ def test_a_trace_entry_given_again_has_the_types_it_read() -> None:
     first = {e.rule: e for e in evaluator.trace(world)}[rule]
     stratum = policy.strata[index]
     world.values[stratum] = {**world.values[stratum], name: float(first.read[name])}
+    world.entries = None  # the trace the run made is of the values as they were
     again = {e.rule: e for e in evaluator.trace(world)}[rule]
     assert type(first.read[name]) is int and type(again.read[name]) is float
     assert first.model_dump_json() != again.model_dump_json()
+
+
+def test_the_trace_made_as_strata_end_is_the_trace_of_the_finished_world() -> None:
+    """A recorded run makes the trace as each stratum ends; entry for entry, it is the
+    trace built afresh from the finished world, with the model's factors; asked with
+    other factors, the trace is built for those."""
+    from triage.risk import cohort
+
+    t = triage.Triage()
+    evaluator = t._active[1]
+    for r in cohort.generate(150, seed=65).reports:
+        run = t._run(r)
+        world = run.world
+        assert world is not None and run.estimate is not None
+        factors = run.estimate.top_factors
+        made = evaluator.trace(world, factors)
+        assert world.entries is not None and made == tuple(world.entries)
+        assert [e.rule for e in made] == [evaluator._rules[i].id for i in world.fired]
+        world.entries = None
+        evaluator._entries.clear()  # nothing given again: every entry built anew
+        assert evaluator.trace(world, factors) == made
+        without = evaluator.trace(world, ())
+        assert all(not e.model_factors for e in without)
+        assert [e.rule for e in without] == [e.rule for e in made]
 
 
 def test_kept_trace_entries_and_gaps_stay_bounded_and_change_nothing(

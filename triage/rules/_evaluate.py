@@ -75,6 +75,10 @@ class World:
     flags: set[str] = field(default_factory=set)
     values: list[dict[str, Any]] = field(default_factory=list)  # facts shown to each stratum
     changes: dict[int, tuple[Any, Any, tuple[str, ...]]] = field(default_factory=dict)
+    # The trace, made as each stratum ends (a recorded run), with the model's factors it
+    # gives the rules that read the model (see `Evaluator.trace`).
+    entries: list[TraceEntry] | None = None
+    entries_factors: tuple[tuple[str, float], ...] = ()
 
 
 class _MaxResult:
@@ -518,11 +522,17 @@ class Evaluator:
         ctx = ctx.with_derived(derived)
         engine = self.policy.engine()
         last = self._last_level_stratum if level_only else len(self._values) - 1
+        if record:  # the trace is made while each stratum's facts are still at hand
+            world.entries = []
+            world.entries_factors = ctx.model.top_factors if ctx.model is not None else ()
         for stratum in range(last + 1):
             _decision_so_far(derived, world, level_max)
             values = self._stratum_values(stratum, ctx, maxed, memo)
             world.values.append(values)
-            self._take(world, self._matched(engine, stratum, values, check), record)
+            fired = self._matched(engine, stratum, values, check)
+            self._take(world, fired, record)
+            if world.entries is not None:
+                world.entries += self._entries_of(world, fired, world.entries_factors)
             world.level = self._level(world, judgement, hold)
         return world
 
@@ -648,12 +658,25 @@ class Evaluator:
         """One entry per fired rule, in the order they applied; ``model_factors`` go with
         the rules that read the model.
 
+        A recorded run made it as each stratum ended, while that stratum's facts were
+        still at hand (after the rest of a decision they were read again from memory
+        that had gone cold, at several times the cost); it is given as made for the
+        same factors."""
+        if world.entries is not None and world.entries_factors == model_factors:
+            return tuple(world.entries)
+        return tuple(self._entries_of(world, world.fired, model_factors))
+
+    def _entries_of(
+        self, world: World, fired: list[int], model_factors: tuple[tuple[str, float], ...]
+    ) -> list[TraceEntry]:
+        """The trace entries of rules ``fired`` in ``world``.
+
         An entry depends only on the rule, the values it read (and their types: 1 and
         1.0 are written differently) and what it changed, and holds nothing that can be
         changed (`ReadOnlyDict`), so one built before for the same is given again."""
         out = []
         strata, readers, kept = self.policy.strata, self._trace_readers, self._entries
-        for index in world.fired:
+        for index in fired:
             values = world.values[strata[index]]
             read = readers[index](values)
             changes = world.changes[index]
@@ -669,7 +692,7 @@ class Evaluator:
                 if keep:
                     remember(kept, key, entry, TRACE_ENTRIES_KEPT)
             out.append(entry)
-        return tuple(out)
+        return out
 
     def _trace_entry(
         self,
