@@ -28,11 +28,18 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, cast
 
 from .._errors import UsageError
 
-__all__ = ["Target", "check_distinct", "open_output", "resolve_output", "write_output"]
+__all__ = [
+    "Target",
+    "binary_of",
+    "check_distinct",
+    "open_output",
+    "resolve_output",
+    "write_output",
+]
 
 STDOUT = "-"
 Kind = Literal["stdout", "replace", "stream"]
@@ -152,7 +159,7 @@ def open_output(target: Target | str | Path, *, binary: bool = False) -> Iterato
     if not isinstance(target, Target):
         target = resolve_output(target)
     if target.kind == "stdout":
-        stream: IO[Any] = sys.stdout.buffer if binary else sys.stdout
+        stream: IO[Any] = binary_of(sys.stdout) if binary else sys.stdout
         yield stream
         stream.flush()
         return
@@ -163,6 +170,31 @@ def open_output(target: Target | str | Path, *, binary: bool = False) -> Iterato
         return
     with _replacing(target.path, binary) as fh:
         yield fh
+
+
+def binary_of(stream: IO[str]) -> IO[bytes]:
+    """The binary layer of a text stream (standard output or error), after what was
+    written to it as text; a stand-in with none (an embedding application's) is given
+    the bytes as UTF-8 text."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        return cast(IO[bytes], _TextAsBinary(stream))
+    stream.flush()  # text written before goes out first
+    return cast(IO[bytes], buffer)
+
+
+class _TextAsBinary:
+    """Bytes written to a text-only stream, decoded as UTF-8."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self.text = text
+
+    def write(self, data: bytes) -> int:
+        self.text.write(data.decode("utf-8"))
+        return len(data)
+
+    def flush(self) -> None:
+        self.text.flush()
 
 
 def _fdopen(fd: int, binary: bool) -> IO[Any]:

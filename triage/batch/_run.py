@@ -26,7 +26,7 @@ from typing import IO, Any
 from .._decision_log import DecisionLog
 from .._errors import UsageError
 from .._io._json import MAX_REPORT_BYTES, LineReader
-from .._io._output import Target, check_distinct, open_output
+from .._io._output import Target, binary_of, check_distinct, open_output
 from .._many import Decider, results
 from .._parallel import PAUSE, Survivors, freeze_long_lived
 from .._pipeline import Triage
@@ -135,30 +135,22 @@ def _repeat_warning(line: int | None, index: int, where: str, first: int | None)
 
 
 class _Sink:
-    """An output stream that is flushed after each record when a reader may be waiting.
-    Decisions come as UTF-8 already, and go to a binary stream as they are."""
+    """A binary output stream that is flushed after each record when a reader may be
+    waiting. Decisions come as UTF-8 already and are written as they are."""
 
-    def __init__(self, fh: IO[Any], streamed: bool, binary: bool = True) -> None:
-        self.fh, self.streamed, self.binary = fh, streamed, binary
+    def __init__(self, fh: IO[bytes], streamed: bool) -> None:
+        self.fh, self.streamed = fh, streamed
 
     def write(self, data: bytes | str) -> None:
-        if self.binary:
-            self.fh.write(data.encode("utf-8") if isinstance(data, str) else data)
-        else:
-            self.fh.write(data if isinstance(data, str) else data.decode("utf-8"))
+        self.fh.write(data.encode("utf-8") if isinstance(data, str) else data)
         if self.streamed:
             self.fh.flush()
 
 
 def _open(stack: contextlib.ExitStack, target: Target | None, default: IO[str]) -> _Sink:
-    if target is not None and target.kind != "stdout":
-        return _Sink(stack.enter_context(open_output(target, binary=True)), target.streamed)
-    stream = default if target is None else sys.stdout
-    buffer = getattr(stream, "buffer", None)  # a stand-in stream may have none
-    if buffer is None:
-        return _Sink(stream, True, binary=False)
-    stream.flush()  # what was written to it as text goes first
-    return _Sink(buffer, True)
+    if target is None:
+        return _Sink(binary_of(default), True)
+    return _Sink(stack.enter_context(open_output(target, binary=True)), target.streamed)
 
 
 WARM_UP = 200  # decisions after which what the run keeps (policy, engine, tables) is built
