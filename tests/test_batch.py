@@ -34,6 +34,13 @@ def fixed_clock() -> Any:
     return datetime(2026, 5, 1, tzinfo=UTC)
 
 
+def undated(text: str) -> list[dict[str, Any]]:
+    """The records of JSON Lines text, without the one field that varies (decided_at)."""
+    return [
+        {k: v for k, v in json.loads(x).items() if k != "decided_at"} for x in text.splitlines()
+    ]
+
+
 def mixed_lines(n: int) -> tuple[list[str], list[int]]:
     """JSON lines with bad ones among them; returns the lines and the bad ones' numbers."""
     lines, bad = [], []
@@ -196,16 +203,11 @@ class TestCommand:
         stand_in = io.StringIO()
         monkeypatch.setattr(sys, "stdout", stand_in)
         run_batch(str(src), None, "-")
-        records = [json.loads(x) for x in stand_in.getvalue().splitlines()]
+        records = undated(stand_in.getvalue())
         given = [n for n, x in enumerate(lines, start=1) if x.strip()]
         assert [r["line"] for r in records] == given
         assert [r["line"] for r in records if r.get("record") == "rejected"] == bad
-
-        def undated(record: dict[str, Any]) -> dict[str, Any]:
-            return {k: v for k, v in record.items() if k != "decided_at"}
-
-        in_file = [undated(json.loads(x)) for x in out.read_text("utf-8").splitlines()]
-        assert [undated(r) for r in records if "record" not in r] == in_file
+        assert [r for r in records if "record" not in r] == undated(out.read_text("utf-8"))
 
     def test_two_jobs_same_output(self, tmp_path: Path) -> None:
         lines, _ = mixed_lines(300)
@@ -228,12 +230,7 @@ class TestCommand:
                 ],
                 catch_exceptions=False,
             )
-            outputs.append(
-                [
-                    {k: v for k, v in json.loads(x).items() if k != "decided_at"}
-                    for x in out.read_text("utf-8").splitlines()
-                ]
-            )
+            outputs.append(undated(out.read_text("utf-8")))
         assert outputs[0] == outputs[1]
         assert (tmp_path / "err1.jsonl").read_text() == (tmp_path / "err2.jsonl").read_text()
 
@@ -270,13 +267,7 @@ class TestCommand:
             catch_exceptions=False,
         )  # fmt: skip
 
-        def strip(path: Path) -> list[Any]:
-            return [
-                {k: v for k, v in json.loads(x).items() if k != "decided_at"}
-                for x in path.read_text("utf-8").splitlines()
-            ]
-
-        assert strip(out) == strip(reference)
+        assert undated(out.read_text("utf-8")) == undated(reference.read_text("utf-8"))
 
     def test_a_bad_verify_setting_is_a_usage_error(self, tmp_path: Path) -> None:
         src = tmp_path / "in.jsonl"
