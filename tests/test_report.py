@@ -13,7 +13,8 @@ from pydantic import Field, ValidationError
 
 import triage
 from triage import Report, ReportError
-from triage.report import answer_values, normalise, report_error
+from triage.case import Answered
+from triage.report import answer_values, normalise, report_error, yes_answers
 from triage.report._model import Tri
 from triage.vocab import INDICATORS
 
@@ -87,13 +88,19 @@ class TestValid:
             assert dict(report.indicators) == expected
 
     def test_answers_without_their_reasons_are_the_same_answers(self) -> None:
-        """`answer_values` (for a case's earlier reports) gives every answer the explained
+        """What a case reads of its earlier reports' answers (`answer_values`, and the
+        yes answers with each answer looked up when asked) is every answer the explained
         reading gives, derived ones included."""
         derived = 0
         for raw in random_reports(400, seed=31):
             report = triage.validate_report(raw)
             full = normalise(report)
             assert answer_values(report) == full.values
+            yes = yes_answers(report)
+            assert yes == {code for code, value in full.values.items() if value == "yes"}
+            looked_up = Answered(report.indicators, yes)
+            assert {code: looked_up[code] for code in INDICATORS.codes} == full.values
+            assert list(looked_up) == list(full.values)
             derived += len(full.derived)
         assert derived > 100  # the reports do derive answers
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from ._carry import Carried, carry_answers
 from ._facts import CaseFacts, case_facts
-from ._history import Earlier, History, read_history
+from ._history import Answered, Earlier, History, read_history
 from ._hold import CaseRouting, Hold, case_routing, hold_for
 from ._replay import CaseReplay
 
 __all__ = [
+    "Answered",
     "Carried",
     "CaseFacts",
     "CaseReplay",

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from itertools import compress
 
 from .._trusted import trusted
 from ..report import Answers, Derivation, Report
@@ -22,8 +21,6 @@ from ..vocab import CARRY_DAYS, EVER_INDICATORS, INCIDENT_INDICATORS, INDICATORS
 from ._history import Earlier, History
 
 __all__ = ["Carried", "carry_answers"]
-
-_YES = "yes".__eq__
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +74,7 @@ def _latest_yes(history: History) -> dict[str, Earlier]:
     """Each indicator mapped to the latest earlier report that answered it yes."""
     latest: dict[str, Earlier] = {}
     for earlier in history.items:  # oldest first: a later yes replaces an earlier one
-        values = earlier.values
-        for code in compress(values, map(_YES, values.values())):  # keys, values align
-            latest[code] = earlier
+        latest.update(dict.fromkeys(earlier.yes, earlier))
     return latest
 
 

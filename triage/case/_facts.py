@@ -33,7 +33,7 @@ def case_facts(report: Report, answers: Answers, carried: Answers, history: Hist
     since = report.reported_at - timedelta(days=REPEAT_DAYS)
     earlier = history.items
     last = history.last
-    before = {code for e in earlier for code in RED_FLAGS if e.values[code] == "yes"}
+    before = set().union(*(e.yes for e in earlier))
     new = tuple(c for c in RED_FLAGS if answers.values[c] == "yes" and c not in before)
     again = any(carried.values[c] == "unknown" and last.values[c] == "unknown" for c in RED_FLAGS)
     gap = report.reported_at - last.report.reported_at

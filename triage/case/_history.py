@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -13,11 +13,11 @@ from typing_extensions import TypedDict
 from .._errors import HistoryError, Problem, ReportError, UsageError
 from .._io._json import parse_json
 from ..decision import Decision
-from ..report import Report, StoredReport, answer_values, validate_stored
+from ..report import Report, StoredReport, validate_stored, yes_answers
 from ..report._problems import translate
 from ..report._validate import accepted_sources
 from ..routing._supervise import Event, parse_event
-from ..vocab import LEVELS
+from ..vocab import INDICATORS, LEVELS
 
 __all__ = ["Earlier", "History", "read_history"]
 
@@ -32,6 +32,35 @@ class Earlier:
     report: Report | StoredReport  # the fields the case reads of it
     values: Mapping[str, str]  # its answers, normalised: every indicator -> yes/no/unknown
     decision: Decision | Summary
+    yes: Collection[str]  # the indicators ``values`` has yes, to go through without them
+
+
+_CODES = frozenset(INDICATORS.codes)
+
+
+class Answered(Mapping[str, str]):
+    """An earlier report's answers as `normalise` makes them, each looked up when asked:
+    yes where normalising makes it so, otherwise as given, or unknown. A case reads few
+    of them, and copying every indicator for each earlier report cost more than reading."""
+
+    __slots__ = ("_given", "_yes")
+
+    def __init__(self, given: Mapping[str, str], yes: frozenset[str]) -> None:
+        self._given = given
+        self._yes = yes
+
+    def __getitem__(self, code: str) -> str:
+        if code in self._yes:
+            return "yes"
+        if code not in _CODES:
+            raise KeyError(code)
+        return self._given.get(code, "unknown")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(INDICATORS.codes)
+
+    def __len__(self) -> int:
+        return len(INDICATORS.codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +186,8 @@ def _earlier(report: Report | StoredReport, decision: Decision | Summary) -> Ear
     """The earlier report with its answers, or None when the decision is not its own."""
     if decision.report_id != report.id or decision.reported_at != report.reported_at:
         return None
-    return Earlier(report, answer_values(report), decision)
+    yes = yes_answers(report)
+    return Earlier(report, Answered(report.indicators, yes), decision, yes)
 
 
 if TYPE_CHECKING:

@@ -18,9 +18,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..decision import Decision
-from ..report import Report, answer_values, validate_report
+from ..report import Report, validate_report, yes_answers
 from ..vocab import INDICATORS
-from ._history import Earlier, History, Summary
+from ._history import Answered, Earlier, History, Summary
 
 __all__ = ["CaseReplay"]
 
@@ -102,7 +102,9 @@ _INDEX = {c: i for i, c in enumerate(_CODES)}
 
 
 def _kept(report: Report, decision: Decision) -> Earlier:
-    compact = _Letters(answer_values(report))
+    yes = yes_answers(report)
+    compact = _Letters(Answered(report.indicators, yes))
     summary = Summary.model_validate(decision, from_attributes=True)
     seen = _Seen(report.id, report.case_id, report.reported_at, report.source, report.kind)
-    return Earlier(seen, compact, summary)  # type: ignore[arg-type]
+    # the yes answers as a tuple: a case kept open for a year holds one for each report
+    return Earlier(seen, compact, summary, tuple(c for c in _CODES if c in yes))  # type: ignore[arg-type]

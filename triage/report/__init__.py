@@ -21,7 +21,7 @@ from ._model import (
     UpcomingContact,
     Victim,
 )
-from ._normalise import Answers, Derivation, answer_values, normalise
+from ._normalise import Answers, Derivation, answer_values, normalise, yes_answers
 from ._problems import report_error
 from ._validate import validate_report, validate_stored
 
@@ -45,4 +45,5 @@ __all__ = [
     "report_error",
     "validate_report",
     "validate_stored",
+    "yes_answers",
 ]

@@ -16,7 +16,7 @@ from .._trusted import trusted
 from ..vocab import FORMER_RELATIONSHIPS, INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
 from ._model import Report, StoredReport
 
-__all__ = ["Answers", "Derivation", "answer_values", "normalise", "tri"]
+__all__ = ["Answers", "Derivation", "answer_values", "normalise", "tri", "yes_answers"]
 
 _CLOSURE = implied_closure()
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
@@ -86,16 +86,22 @@ def normalise(report: Report | StoredReport) -> Answers:
 
 
 def answer_values(report: Report | StoredReport) -> dict[str, str]:
-    """``normalise(report).values``, and nothing else: all a case reads of an earlier
-    report's answers, at a third of the cost of the whole `Answers`."""
-    given = report.indicators
+    """``normalise(report).values``, and nothing else."""
     values = dict(_ALL_UNKNOWN)
-    values.update(given)
-    answered_yes = compress(given, map(_YES, given.values()))  # keys, values align
-    settled = [indicator for indicator, _ in _structured(report)]
-    implied = set(settled).union(*map(_CLOSURE.__getitem__, (*settled, *answered_yes)))
-    values.update(dict.fromkeys(implied, "yes"))
+    values.update(report.indicators)
+    values.update(dict.fromkeys(yes_answers(report), "yes"))
     return values
+
+
+def yes_answers(report: Report | StoredReport) -> frozenset[str]:
+    """The indicators ``normalise(report)`` makes yes: all a case reads of an earlier
+    report's answers besides the answers given (an indicator not in it is as given, or
+    unknown), at a fraction of the cost of every value."""
+    given = report.indicators
+    answered_yes = list(compress(given, map(_YES, given.values())))  # keys, values align
+    settled = [indicator for indicator, _ in _structured(report)]
+    implied = map(_CLOSURE.__getitem__, (*settled, *answered_yes))
+    return frozenset(settled).union(answered_yes, *implied)
 
 
 def _structured(report: Report | StoredReport) -> list[tuple[str, str]]:
