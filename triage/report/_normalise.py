@@ -8,7 +8,6 @@ answer to yes, and each one is recorded so the decision can explain it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
 
 from pydantic import BaseModel, ConfigDict
 
@@ -20,7 +19,6 @@ __all__ = ["Answers", "Derivation", "answer_values", "normalise", "tri", "yes_an
 
 _CLOSURE = implied_closure()
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
-_YES = "yes".__eq__
 
 
 class Derivation(BaseModel):
@@ -58,7 +56,7 @@ def normalise(report: Report | StoredReport) -> Answers:
     given = report.indicators
     values = dict(_ALL_UNKNOWN)
     values.update(given)
-    answered_yes = list(compress(given, map(_YES, given.values())))  # keys, values align
+    answered_yes = [code for code, answer in given.items() if answer == "yes"]
     reasons: dict[str, list[str]] = {}
     for indicator, because in _structured(report):
         reasons.setdefault(indicator, []).append(because)
@@ -98,7 +96,7 @@ def yes_answers(report: Report | StoredReport) -> frozenset[str]:
     report's answers besides the answers given (an indicator not in it is as given, or
     unknown), at a fraction of the cost of every value."""
     given = report.indicators
-    answered_yes = list(compress(given, map(_YES, given.values())))  # keys, values align
+    answered_yes = [code for code, answer in given.items() if answer == "yes"]
     settled = [indicator for indicator, _ in _structured(report)]
     implied = map(_CLOSURE.__getitem__, (*settled, *answered_yes))
     return frozenset(settled).union(answered_yes, *implied)
