@@ -230,3 +230,33 @@ def test_facts_are_written_as_json_would_write_them() -> None:
                 if isinstance(value, float) and "e" in repr(value):
                     expected = expected.replace(repr(value), positional(value))
             assert FactEncoder(keys, MISSING)(values, "_") == expected
+
+
+def test_facts_read_in_place_are_what_their_getters_give() -> None:
+    """The generated reads of every library fact (and a policy's own flag), whether in
+    place or through the getter, give what the fact's getter gives, as given and in
+    the max world (where an unknown that may hide a risk reads as yes)."""
+    import random
+
+    from triage.rules._evaluate import _decision_so_far
+    from triage.rules._native import build_getters
+
+    names = (*FACTS, "flags.own_flag")
+    assert any(getattr(FACTS[n].get, "inline", None) for n in names)  # some are in place
+    (read,) = build_getters([names], "test")
+    t = triage.Triage(verify="load", clock=fixed_clock)
+    rng = random.Random(5)
+    for report in random_reports(300, seed=83):
+        run = t._run(report)
+        assert run.world is not None
+        run.world.flags.update(rng.sample(["own_flag", *sorted(run.world.flags)], 1))
+        derived: dict[str, Any] = {}
+        _decision_so_far(derived, run.world, run.maxw.level if run.maxw else None)
+        for ctx, maxed in ((run.ctx, False), (t._active[1].max_context(run.ctx), True)):
+            ctx = ctx.with_derived(derived)
+            expected = {n: FACTS[n].get(ctx) for n in names}
+            if maxed:
+                for n in names:
+                    if FACTS[n].raises_risk and expected[n] == "unknown":
+                        expected[n] = "yes"
+            assert read(ctx, maxed) == expected

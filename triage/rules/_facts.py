@@ -114,9 +114,18 @@ def _answer(code: str) -> Getter:
     return lambda c: c.answers[code]
 
 
+def _inline(get: Getter, *how: str) -> Getter:
+    """``get``, marked with what it reads, so that generated code can read it in place
+    (`triage.rules._native.build_getters`) instead of calling it: ``("yes_no", section,
+    name)``, ``("instrument", id, attribute)``, ``("derived", name)`` or ``("flag",
+    code)``. Sections, names and attributes are the library's own identifiers."""
+    get.inline = how  # type: ignore[attr-defined]
+    return get
+
+
 def _yes_no(section: str, name: str) -> Getter:
     """A true/false/not-given report field as yes/no/unknown."""
-    return lambda c: tri(getattr(getattr(c.report, section), name))
+    return _inline(lambda c: tri(getattr(getattr(c.report, section), name)), "yes_no", section, name)
 
 
 def _history(name: str) -> Getter:
@@ -190,7 +199,7 @@ def _level_rose(c: FactContext) -> bool:
 
 
 def _instrument(iid: str, attribute: str) -> Getter:
-    return lambda c: getattr(c.instruments[iid], attribute)
+    return _inline(lambda c: getattr(c.instruments[iid], attribute), "instrument", iid, attribute)
 
 
 def _unknown_items(iid: str) -> Getter:
@@ -202,7 +211,7 @@ def _derived(name: str) -> Getter:
         assert c.derived is not None, "derived facts are read only while a policy runs"
         return c.derived[name]
 
-    return get
+    return _inline(get, "derived", name)
 
 
 def _flag(code: str) -> Getter:
@@ -210,7 +219,7 @@ def _flag(code: str) -> Getter:
         assert c.derived is not None, "derived facts are read only while a policy runs"
         return code in c.derived["flags"]
 
-    return get
+    return _inline(get, "flag", code)
 
 
 def _could_rise(c: FactContext) -> Any:

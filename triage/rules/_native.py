@@ -9,17 +9,20 @@ checks this one (`Evaluator` with ``verify``).
 
 Nothing from the policy file reaches the generated source as text: fact names,
 codes and numbers are bound as constants (``_c0``, ``_c1``, …) in the namespace
-the source is compiled in; the source holds only identifiers made here, rule
-indexes and operators. The source is compiled once per policy.
+the source is compiled in; the source holds only identifiers made here, the
+library's own attribute names (where a fact is read in place), rule indexes and
+operators. The source is compiled once per policy.
 """
 
 from __future__ import annotations
 
+import keyword
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
+from ..report._normalise import tri
 from ._facts import FACTS, MISSING
 from ._formula import And, Const, Formula, Lit, literals
 from ._sets import INF, ValueSet
@@ -160,9 +163,7 @@ def build_getters(stratum_facts: Sequence[tuple[str, ...]], tag: str) -> list[Va
         src.lines.append("    a = c.answers")
         src.lines.append("    v = {")
         for name in names:
-            spec = FACTS[name]
-            read = f"a[{src.const(spec.answer)}]" if spec.answer else f"{src.const(spec.get)}(c)"
-            src.lines.append(f"        {src.const(name)}: {read},")
+            src.lines.append(f"        {src.const(name)}: {_read(FACTS[name], src)},")
         src.lines.append("    }")
         risky = tuple(n for n in names if FACTS[n].raises_risk)
         if risky:
@@ -173,6 +174,37 @@ def build_getters(stratum_facts: Sequence[tuple[str, ...]], tag: str) -> list[Va
         src.lines.append("    return v")
     namespace = src.compile(f"<policy {tag} facts>")
     return [namespace[f"_values{k}"] for k in range(len(stratum_facts))]
+
+
+def _read(spec: Any, src: _Source) -> str:
+    """The expression that reads one fact from the context ``c`` (answers in ``a``): in
+    place where its getter says what it reads (`_facts._inline`), otherwise a call of
+    its getter. A value from a policy (a flag's code) is a constant; attribute names
+    are the library's own identifiers."""
+    if spec.answer:
+        return f"a[{src.const(spec.answer)}]"
+    how = getattr(spec.get, "inline", None)
+    if how is None:
+        return f"{src.const(spec.get)}(c)"
+    kind, *args = how
+    if kind == "yes_no":
+        section, name = _identifiers(args)
+        return f"{src.const(tri)}(c.report.{section}.{name})"
+    if kind == "instrument":
+        iid, attribute = args
+        return f"c.instruments[{src.const(iid)}].{_identifiers([attribute])[0]}"
+    if kind == "derived":
+        return f"c.derived[{src.const(args[0])}]"
+    if kind == "flag":
+        return f"({src.const(args[0])} in c.derived[{src.const('flags')}])"
+    raise ValueError(f"no inline read of kind {kind!r}")
+
+
+def _identifiers(names: Sequence[str]) -> Sequence[str]:
+    for name in names:
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"not an attribute name: {name!r}")
+    return names
 
 
 # -- generated facts for checking one engine against the other -----------------------
