@@ -283,7 +283,7 @@ class Instrument:
         yes: list[str] = []
         no: list[str] = []
         unknown: list[str] = []
-        for number, answer in zip(self._numbers, item_answers):
+        for number, answer in zip(self._numbers, item_answers, strict=True):
             if answer == "yes":
                 yes.append(number)
             elif answer == "no":

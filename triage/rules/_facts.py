@@ -125,7 +125,9 @@ def _inline(get: Getter, *how: str) -> Getter:
 
 def _yes_no(section: str, name: str) -> Getter:
     """A true/false/not-given report field as yes/no/unknown."""
-    return _inline(lambda c: tri(getattr(getattr(c.report, section), name)), "yes_no", section, name)
+    return _inline(
+        lambda c: tri(getattr(getattr(c.report, section), name)), "yes_no", section, name
+    )
 
 
 def _history(name: str) -> Getter:
