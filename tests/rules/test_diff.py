@@ -14,7 +14,7 @@ from click.testing import CliRunner
 import triage
 from triage import UsageError
 from triage.cli import cli
-from triage.policytest._diff import DiffResult, diff_policies, dumps, iter_reports
+from triage.policytest._diff import _WORKER, DiffResult, diff_policies, dumps, iter_reports
 from triage.rules import DEFAULT_POLICY
 
 from ..conftest import EXAMPLES
@@ -115,6 +115,18 @@ def test_agrees_with_deciding_each_report_alone(
     assert got.leads == expected["leads"]
     assert got.deadlines == expected["tasks"]
     assert got.changed == expected["changed"]
+
+
+def test_durable_rules_alone_gives_the_same_comparison(result: DiffResult, jsonl: Path) -> None:
+    """The engine of record, deciding both policies by itself, counts the same moves
+    with the same examples: the generated rules the comparison runs on change nothing."""
+    durable = diff_policies(
+        None, candidate_bytes(), iter_reports(jsonl), jobs=1, examples=ALL, engine="durable"
+    )
+    assert result.changed > 20
+    assert dumps(durable) == dumps(result)
+    # and it was durable-rules that decided (jobs=1: the policies are this process's)
+    assert all(_WORKER[side]._active[1]._native is None for side in ("old", "new"))
 
 
 def test_policies_that_route_differently(reports: list[dict[str, Any]]) -> None:

@@ -246,10 +246,14 @@ _WORKER: dict[str, Any] = {}
 
 
 def _init(
-    old: bytes | None, new: bytes | None, by_case: bool = False, verify: str = "always"
+    old: bytes | None,
+    new: bytes | None,
+    by_case: bool = False,
+    verify: str = "always",
+    engine: str = "compiled",
 ) -> None:
-    _WORKER["old"] = Triage(old, verify=verify)
-    _WORKER["new"] = Triage(new, verify=verify)
+    _WORKER["old"] = Triage(old, verify=verify, engine=engine)
+    _WORKER["new"] = Triage(new, verify=verify, engine=engine)
     # Case by case, each policy replays the cases with the decisions it gave: a case's
     # history under the candidate is the candidate's own.
     _WORKER["cases"] = (CaseReplay(_WORKER["old"]), CaseReplay(_WORKER["new"])) if by_case else None
@@ -331,6 +335,7 @@ def diff_policies(
     rejected: Callable[[Rejected], None] | None = None,
     by_case: bool = False,
     verify: str = "always",
+    engine: str = "compiled",
 ) -> DiffResult:
     """Decide every report under both policies and count what moved.
 
@@ -340,13 +345,14 @@ def diff_policies(
     ``by_case``: each report is decided with its case's earlier ones (in input order,
     which must be time order), as `triage batch --cases` does; in one process.
     ``verify``: how durable-rules checks both policies' compiled rules (`Triage`); a
-    disagreement stops the comparison with `EngineError`.
+    disagreement stops the comparison with `EngineError`. ``engine="durable"``: both
+    policies decided by durable-rules alone, as `Triage` can (the benchmarks' baseline).
     """
     old_bytes, new_bytes = _policy_bytes(old), _policy_bytes(new)
     if by_case and (jobs or 1) > 1:
         raise UsageError("--by-case replays each case in order, in one process: use --jobs 1")
     # Validate both before starting workers, so a bad file fails once, here.
-    _init(old_bytes, new_bytes, by_case, verify)
+    _init(old_bytes, new_bytes, by_case, verify, engine)
     jobs = 1 if by_case else jobs or os.cpu_count() or 1
     total = DiffResult(limit=examples)
     for name in ("old", "new"):
@@ -363,7 +369,7 @@ def diff_policies(
             ((batch, examples) for batch in chunked(reports, CHUNK)),
             jobs=jobs,
             initializer=_init,
-            initargs=(old_bytes, new_bytes, False, verify),
+            initargs=(old_bytes, new_bytes, False, verify, engine),
         )
     with contextlib.closing(parts):
         for part in parts:
