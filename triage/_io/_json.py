@@ -35,11 +35,11 @@ class _Reject(Exception):
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise _Reject("duplicate-key", "an object has the same key twice", "对象中有重复的键")
-        out[key] = value
+    # Built in C; a key given twice leaves fewer entries than pairs (a loop in Python
+    # checking each key cost a third of parsing a report).
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Reject("duplicate-key", "an object has the same key twice", "对象中有重复的键")
     return out
 
 
