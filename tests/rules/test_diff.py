@@ -126,7 +126,7 @@ def test_durable_rules_alone_gives_the_same_comparison(result: DiffResult, jsonl
     assert result.changed > 20
     assert dumps(durable) == dumps(result)
     # and it was durable-rules that decided (jobs=1: the policies are this process's)
-    assert all(_WORKER[side]._active[1]._native is None for side in ("old", "new"))
+    assert all(_WORKER[side].verify == "durable" for side in ("old", "new"))
 
 
 def test_policies_that_route_differently(reports: list[dict[str, Any]]) -> None:
