@@ -22,7 +22,6 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from ..report._normalise import tri
 from ._facts import FACTS, MISSING
 from ._formula import And, Const, Formula, Lit, literals
 from ._sets import INF, ValueSet
@@ -187,9 +186,9 @@ def _read(spec: Any, src: _Source) -> str:
     if how is None:
         return f"{src.const(spec.get)}(c)"
     kind, *args = how
-    if kind == "yes_no":
+    if kind == "yes_no":  # `tri`, written out: no call per fact
         section, name = _identifiers(args)
-        return f"{src.const(tri)}(c.report.{section}.{name})"
+        return f"('unknown' if (t := c.report.{section}.{name}) is None else 'yes' if t else 'no')"
     if kind == "instrument":
         iid, attribute = args
         return f"c.instruments[{src.const(iid)}].{_identifiers([attribute])[0]}"
