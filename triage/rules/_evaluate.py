@@ -270,6 +270,14 @@ class Evaluator:
         self._verify_prefix = hashlib.sha256(f"{policy.sha256}:".encode())
         self._reads_sorted = {r.index: tuple(sorted(r.reads)) for r in policy.rules}
         self._trace_readers = {i: _tuple_reader(names) for i, names in self._reads_sorted.items()}
+        # Rules reading a number: 1 and 1.0 are equal but written differently, so their
+        # trace entries are kept by the values' types too (a code, a level, a yes or a
+        # flag has one type per value).
+        self._typed_reads = frozenset(
+            i
+            for i, names in self._reads_sorted.items()
+            if any(FACTS[n].kind in ("int", "float") for n in names)
+        )
         # A fired rule without an "or" fired because of every fact it tests.
         self._all_reasons = {
             i: frozenset(vs.fact for vs in literals(f))
@@ -309,13 +317,23 @@ class Evaluator:
         )
         # The facts of a rule an unanswered question can hide behind: instruments, and
         # answers that raise risk (derived facts are never asked about).
+        # Each as (fact, its instrument or None, whether it is an unanswered-item count).
         self._gap_reads = {
             r.index: tuple(
-                (n, FACTS[n])
+                (n, n.split(".")[1] if n.startswith("instruments.") else None,
+                 n.endswith(".unknown_count"))
                 for n in sorted(r.reads)
                 if not FACTS[n].derived and (n.startswith("instruments.") or FACTS[n].raises_risk)
             )
             for r in policy.rules
+        }  # fmt: skip
+        # An unknown answer's one candidate (gap fact, the fact answered yes): the same
+        # every time, so built once (and never changed: `_candidates` only reads it).
+        self._yes_candidates = {
+            n: [(_AGE_FACTS.get(n, n), ((n, "yes"),))]
+            for reads in self._gap_reads.values()
+            for n, iid, _ in reads
+            if iid is None
         }
         # Instruments whose count of unanswered items some rule reads: answering any of
         # their items changes that count, so the gap search must count it down too.
@@ -674,17 +692,22 @@ class Evaluator:
     ) -> list[TraceEntry]:
         """The trace entries of rules ``fired`` in ``world``.
 
-        An entry depends only on the rule, the values it read (and their types: 1 and
-        1.0 are written differently) and what it changed, and holds nothing that can be
-        changed (`ReadOnlyDict`), so one built before for the same is given again."""
+        An entry depends only on the rule, the values it read (and their types, where
+        it reads a number: 1 and 1.0 are written differently) and what it changed, and
+        holds nothing that can be changed (`ReadOnlyDict`), so one built before for the
+        same is given again."""
         out = []
         strata, readers, kept = self.policy.strata, self._trace_readers, self._entries
+        typed, reads_model = self._typed_reads, self._reads_model_of
         for index in fired:
             values = world.values[strata[index]]
             read = readers[index](values)
             changes = world.changes[index]
-            factors = model_factors if index in self._reads_model_of else ()
-            key = (index, read, tuple(map(type, read)), changes, factors)
+            factors = model_factors if index in reads_model else ()
+            if index in typed:
+                key: tuple[Any, ...] = (index, read, tuple(map(type, read)), changes, factors)
+            else:
+                key = (index, read, changes, factors)
             try:
                 entry = kept.get(key)
                 keep = True
@@ -725,24 +748,24 @@ class Evaluator:
         return trusted(TraceEntry, entry)
 
     def _candidates(
-        self, index: int, ctx: FactContext, cache: dict[str, Any]
+        self, index: int, ctx: FactContext, values: dict[str, Any], cache: dict[str, Any]
     ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
-        """(gap fact, fact values had it been answered yes) for each unknown the rule reads;
-        ``cache`` keeps what a fact gives across the rules of one report."""
+        """(gap fact, fact values had it been answered yes) for each unknown the rule reads,
+        as its stratum was shown it (``values``, the actual world); ``cache`` keeps what a
+        fact gives across the rules of one report."""
         out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
-        for name, spec in self._gap_reads[index]:
+        for name, iid, counts in self._gap_reads[index]:
             found = cache.get(name)
             if found is None:
-                if name.startswith("instruments."):
-                    iid = name.split(".")[1]
+                if iid is not None:
                     both = cache.get(iid)
                     if both is None:
                         both = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
                     raising, count_only = both
                     # the count goes down with every answer, not only the raising ones
-                    found = raising + count_only if name.endswith(".unknown_count") else raising
-                elif (ctx.answers[spec.answer] if spec.answer else spec.get(ctx)) == "unknown":
-                    found = [(_AGE_FACTS.get(name, name), ((name, "yes"),))]
+                    found = raising + count_only if counts else raising
+                elif values[name] == "unknown":
+                    found = self._yes_candidates[name]
                 else:
                     found = []
                 cache[name] = found
@@ -798,6 +821,7 @@ class Evaluator:
         flags_now = self._flag_mask(actual.flags)
         lost = flags_now & ~self._flag_mask(maxw.flags)  # flags the max world does not reach
         level_rank = _LEVEL_RANK[actual.level]
+        strata = self.policy.strata
         for index in sorted(fired ^ set(maxw.fired)):
             rank = self._effects[index][0]
             flags = self._flag_bits[index]
@@ -812,7 +836,7 @@ class Evaluator:
                 if raises < 0 and not adds:
                     continue
                 effect = (False, raises, adds)
-            candidates = self._candidates(index, ctx, cache)
+            candidates = self._candidates(index, ctx, actual.values[strata[index]], cache)
             if candidates:
                 values = self._read_values(index, actual, now, seen)
                 self._answer_yes(index, values, candidates, effect, found)
