@@ -1,0 +1,147 @@
+"""Instructions per decision, counted by valgrind, for source trees compared side by side.
+
+    python benchmarks/instructions.py [--reports N] [--verify MODE] TREE [TREE ...]
+
+Each TREE is a checkout of the project (``.``, or a worktree of the commit to compare
+with: ``git worktree add /tmp/before HEAD~1``). For each, two processes run under
+valgrind's callgrind, each making N cohort reports and deciding 300 others to warm up;
+one then decides the N reports it has not seen. The difference, divided by N, is what one decision
+costs in executed instructions, start-up and warm-up excluded.
+
+Why count rather than time: on a shared virtual machine the same code ran ±30% apart
+from one minute to the next, even on two cores at once, so a change worth 2% cannot be
+told from noise by the clock. The count is the same from run to run (hashing seeded,
+the load-time check bounded by facts rather than seconds, a fixed clock) to within a
+few thousand instructions in billions. It counts work, not time: a change that trades
+instructions for cache misses, or work in C for work in Python, needs the clock too
+(`make bench`). Needs valgrind; slower than running natively by about 50 times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from triage._signals import exit_status, interrupts
+
+WARM_UP = 300
+_COLLECTED = re.compile(r"Collected : (\d+)")
+
+
+def _decide(verify: str, n: int, decide: bool) -> None:
+    """The measured process: make ``n`` reports, warm up, then decide them (``decide``)
+    or not (the process whose count is taken away)."""
+    import gc
+    from datetime import UTC, datetime
+
+    import triage
+    from triage.risk import cohort
+    from triage.rules._evaluate import LOAD_CHECK_FACTS, Evaluator
+
+    # the load-time check compares a fixed number of facts, however slow valgrind is
+    Evaluator.check_generated.__defaults__ = (LOAD_CHECK_FACTS, float("inf"))
+    t = triage.Triage(verify=verify, clock=lambda: datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
+    warm = cohort.generate(WARM_UP, seed=901).reports
+    fresh = cohort.generate(n, seed=400).reports
+    for r in warm:
+        t.assess(r)
+    gc.collect()
+    gc.freeze()
+    for r in fresh if decide else ():
+        t.assess(r)
+
+
+def _count(tree: Path, verify: str, n: int, decide: bool) -> int:
+    """Instructions executed by a process with ``tree``'s code (see `_decide`)."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
+    cmd = [
+        "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+        sys.executable, __file__, "--child", verify, str(n), str(int(decide)),
+    ]  # fmt: skip
+    with _LOCK:
+        if _STOPPING.is_set():
+            raise RuntimeError("stopped")
+        child = subprocess.Popen(
+            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        _LIVE.append(child)
+    _, err = child.communicate()
+    found = _COLLECTED.search(err)
+    if child.returncode != 0 or found is None:
+        tail = "\n".join(err.splitlines()[-15:])
+        raise RuntimeError(f"{tree}: the measured process failed\n{tail}")
+    return int(found.group(1))
+
+
+# Measured processes, all stopped (and no new one started) when this one stops early.
+_LIVE: list[subprocess.Popen[str]] = []
+_LOCK = threading.Lock()
+_STOPPING = threading.Event()
+
+
+def _stop_all() -> None:
+    with _LOCK:
+        _STOPPING.set()
+        for child in _LIVE:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
+
+
+def _commit(tree: Path) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(tree), "describe", "--always", "--dirty"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    return done.stdout.strip() or "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["--child"]:
+        _decide(args[1], int(args[2]), args[3] == "1")
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("trees", nargs="+", type=Path)
+    parser.add_argument("--reports", type=int, default=500)
+    parser.add_argument("--verify", default="load")
+    opts = parser.parse_args(args)
+    if shutil.which("valgrind") is None:
+        print("valgrind is not installed (apt install valgrind)", file=sys.stderr)
+        return 2
+    if opts.reports < 1:
+        parser.error("--reports must be at least 1")
+    runs = [(tree.resolve(), decide) for tree in opts.trees for decide in (False, True)]
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
+    try:
+        with interrupts():  # SIGTERM and SIGHUP stop the measured processes too
+            counts = list(
+                pool.map(lambda run: _count(run[0], opts.verify, opts.reports, run[1]), runs)
+            )
+    except KeyboardInterrupt as exc:
+        _stop_all()
+        return exit_status(exc)
+    except RuntimeError as exc:
+        _stop_all()
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        pool.shutdown(cancel_futures=True)  # after `_stop_all`: nothing left to wait for
+    first = None
+    print(f"instructions per decision, verify={opts.verify}, {opts.reports} unseen reports")
+    for k, tree in enumerate(opts.trees):
+        per = (counts[2 * k + 1] - counts[2 * k]) / opts.reports
+        first = first or per
+        print(f"{per:>12,.0f}  {per / first:6.3f}  {_commit(tree):<20} {tree}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
