@@ -10,11 +10,12 @@ costs in executed instructions, start-up and warm-up excluded.
 
 Why count rather than time: on a shared virtual machine the same code ran ±30% apart
 from one minute to the next, even on two cores at once, so a change worth 2% cannot be
-told from noise by the clock. The count is the same from run to run (hashing seeded,
-the load-time check bounded by facts rather than seconds, a fixed clock) to within a
-few thousand instructions in billions. It counts work, not time: a change that trades
-instructions for cache misses, or work in C for work in Python, needs the clock too
-(`make bench`). Needs valgrind; slower than running natively by about 50 times.
+told from noise by the clock. The count repeats: the same tree twice gave 3,011,378
+and 3,011,386 instructions per decision (hashing seeded, the load-time check bounded by
+facts rather than seconds, a fixed clock, and numpy's thread pools kept to one thread,
+whose idle threads otherwise spun for about 1% more or less from run to run). It counts
+work, not time: a change that trades instructions for cache misses, or work in C for
+work in Python, needs the clock too (`make bench`). Needs valgrind; slower than running natively by about 50 times.
 """
 
 from __future__ import annotations
@@ -60,7 +61,13 @@ def _decide(verify: str, n: int, decide: bool) -> None:
 
 def _count(tree: Path, verify: str, n: int, decide: bool) -> int:
     """Instructions executed by a process with ``tree``'s code (see `_decide`)."""
-    env = {**os.environ, "PYTHONHASHSEED": "0", "PYTHONPATH": str(tree)}
+    env = {
+        **os.environ,
+        "PYTHONHASHSEED": "0",
+        "PYTHONPATH": str(tree),
+        "OPENBLAS_NUM_THREADS": "1",  # no idle threads spinning while counted
+        "OMP_NUM_THREADS": "1",
+    }
     cmd = [
         "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
         sys.executable, __file__, "--child", verify, str(n), str(int(decide)),
