@@ -394,11 +394,14 @@ class _Shape:
         """This plan for ``report`` (`_Moved` where a date would cross an offset change)."""
         origin = report.reported_at.astimezone(UTC)
         offset = origin.astimezone(tz).utcoffset()
+        made: dict[timedelta, datetime] = {}  # tasks often fall due together
 
         def when(after: timedelta) -> datetime:
-            moment = (origin + after).astimezone(tz)
-            if moment.fold or moment.utcoffset() != offset:
-                raise _Moved
+            moment = made.get(after)
+            if moment is None:
+                moment = made[after] = (origin + after).astimezone(tz)
+                if moment.fold or moment.utcoffset() != offset:
+                    raise _Moved
             return moment
 
         tasks = []

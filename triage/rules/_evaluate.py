@@ -303,6 +303,11 @@ class Evaluator:
         self._flag_bits = {
             r.index: sum(self._flag_bit[f] for f in set(r.then.flags)) for r in policy.rules
         }
+        # (level rank, flags as bits) of each rule, as the gap search weighs it
+        self._gap_effects = {
+            r.index: (_LEVEL_RANK[r.then.level] if r.then.level else -1, self._flag_bits[r.index])
+            for r in policy.rules
+        }
         self._rule_ids = tuple(sorted(r.id for r in policy.rules))
         self._rule_bit = {r.index: 1 << self._rule_ids.index(r.id) for r in policy.rules}
         self._entries: dict[tuple[Any, ...], TraceEntry] = {}  # see `trace`
@@ -649,7 +654,7 @@ class Evaluator:
                 raised_priority = (priority_now, priority)
                 priority_now, priority_rank = priority, p_rank
             if record:
-                added = tuple(f for f in flags if f not in flags_now) if flags else ()
+                added = tuple([f for f in flags if f not in flags_now]) if flags else ()
                 changes[index] = (raised_level, raised_priority, added)
             if flags:
                 flags_now.update(flags)
@@ -822,9 +827,9 @@ class Evaluator:
         lost = flags_now & ~self._flag_mask(maxw.flags)  # flags the max world does not reach
         level_rank = _LEVEL_RANK[actual.level]
         strata = self.policy.strata
+        gap_effects = self._gap_effects
         for index in sorted(fired ^ set(maxw.fired)):
-            rank = self._effects[index][0]
-            flags = self._flag_bits[index]
+            rank, flags = gap_effects[index]
             if index in fired:  # could answering make it not fire? only lost flags matter
                 removes = lost & flags
                 if not removes:
