@@ -12,11 +12,12 @@ Why count rather than time: on a shared virtual machine the same code ran ±30% 
 from one minute to the next, even on two cores at once, so a change worth 2% cannot be
 told from noise by the clock. The count repeats: the same tree twice gave 3,011,378
 and 3,011,386 instructions per decision (hashing seeded, the load-time check bounded by
-facts rather than seconds, a fixed clock, and numpy's thread pools kept to one thread,
-whose idle threads otherwise spun for about 1% more or less from run to run). It
-counts work, not time: a change that trades instructions for cache misses, or work in
-C for work in Python, needs the clock too (`make bench`). Needs valgrind; about 50
-times slower than running natively (500 reports: under 3 minutes on 2 cores).
+facts rather than seconds, a fixed clock, bytecode compiled beforehand, and numpy's
+thread pools kept to one thread, whose idle threads otherwise spun for about 1% more
+or less from run to run). It counts work, not time: a change that trades instructions
+for cache misses, or work in C for work in Python, needs the clock too (`make bench`).
+Needs valgrind; about 50 times slower than running natively (500 reports: under 3
+minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _count(tree: Path, verify: str, n: int, decide: bool) -> int:
         **os.environ,
         "PYTHONHASHSEED": "0",
         "PYTHONPATH": str(tree),
+        "PYTHONDONTWRITEBYTECODE": "1",  # the cache as `_compiled` left it, for both
         "OPENBLAS_NUM_THREADS": "1",  # no idle threads spinning while counted
         "OMP_NUM_THREADS": "1",
     }
@@ -103,6 +105,16 @@ def _stop_all() -> None:
                 child.wait()
 
 
+def _compiled(tree: Path) -> None:
+    """Bytecode for every module of ``tree``, written before anything is counted: a
+    process that compiled what the other found compiled counted tens of millions of
+    instructions more."""
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(tree / "triage")],
+        check=True, stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
 def _commit(tree: Path) -> str:
     done = subprocess.run(
         ["git", "-C", str(tree), "describe", "--always", "--dirty"],
@@ -127,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     if opts.reports < 1:
         parser.error("--reports must be at least 1")
     runs = [(tree.resolve(), decide) for tree in opts.trees for decide in (False, True)]
+    for tree in opts.trees:
+        _compiled(tree.resolve())
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     try:
         with interrupts():  # SIGTERM and SIGHUP stop the measured processes too
