@@ -117,8 +117,10 @@ def _answer(code: str) -> Getter:
 def _inline(get: Getter, *how: str) -> Getter:
     """``get``, marked with what it reads, so that generated code can read it in place
     (`triage.rules._native.build_getters`) instead of calling it: ``("yes_no", section,
-    name)``, ``("instrument", id, attribute)``, ``("derived", name)`` or ``("flag",
-    code)``. Sections, names and attributes are the library's own identifiers."""
+    name)``, ``("optional", section, name)`` (a report field, MISSING where not given),
+    ``("report", name)``, ``("context", name)``, ``("instrument", id, attribute)``,
+    ``("derived", name)`` or ``("flag", code)``. Sections, names and attributes are the
+    library's own identifiers."""
     get.inline = how  # type: ignore[attr-defined]
     return get
 
@@ -131,7 +133,14 @@ def _yes_no(section: str, name: str) -> Getter:
 
 
 def _history(name: str) -> Getter:
-    return lambda c: _opt(getattr(c.report.history, name))
+    return _optional("history", name)
+
+
+def _optional(section: str, name: str) -> Getter:
+    """A report field, MISSING where it is not given."""
+    return _inline(
+        lambda c: _opt(getattr(getattr(c.report, section), name)), "optional", section, name
+    )
 
 
 def _minor(c: FactContext) -> str:
@@ -247,7 +256,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "source",
             "code",
-            lambda c: c.report.source,
+            _inline(lambda c: c.report.source, "report", "source"),
             "案源渠道",
             "source channel",
             values=SOURCES.codes,
@@ -257,7 +266,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "case_type",
             "enum",
-            lambda c: c.report.case_type,
+            _inline(lambda c: c.report.case_type, "report", "case_type"),
             "案件类型",
             "case type",
             values=CASE_TYPES.codes,
@@ -280,7 +289,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "victim.age",
             "int",
-            lambda c: _opt(c.report.victim.age),
+            _optional("victim", "age"),
             "受害人年龄",
             "victim age",
             optional=True,
@@ -292,7 +301,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "victim.gender",
             "enum",
-            lambda c: _opt(c.report.victim.gender),
+            _optional("victim", "gender"),
             "受害人性别",
             "victim gender",
             values=GENDERS.codes,
@@ -338,7 +347,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "abuser.age",
             "int",
-            lambda c: _opt(c.report.abuser.age),
+            _optional("abuser", "age"),
             "施暴者年龄",
             "abuser age",
             optional=True,
@@ -350,7 +359,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "abuser.gender",
             "enum",
-            lambda c: _opt(c.report.abuser.gender),
+            _optional("abuser", "gender"),
             "施暴者性别",
             "abuser gender",
             values=GENDERS.codes,
@@ -361,7 +370,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "abuser.relationship",
             "enum",
-            lambda c: _opt(c.report.abuser.relationship),
+            _optional("abuser", "relationship"),
             "与受害人关系",
             "relationship",
             values=RELATIONSHIPS.codes,
@@ -381,7 +390,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "abuser.separated",
             "tri",
-            lambda c: c.separated,
+            _inline(lambda c: c.separated, "context", "separated"),
             "双方已分手、分居或离婚（任何时候）",
             "the two have separated (at any time)",
             raises_risk=True,
@@ -404,7 +413,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "children.count",
             "int",
-            lambda c: _opt(c.report.children.count),
+            _optional("children", "count"),
             "子女数",
             "number of children",
             optional=True,
@@ -527,7 +536,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "location.street",
             "code",
-            lambda c: _opt(c.report.location.street),
+            _optional("location", "street"),
             "街道",
             "street",
             optional=True,
@@ -721,7 +730,7 @@ def _build() -> dict[str, Fact]:
         Fact(
             "instruments.lethality_screen.screened_in",
             "bool",
-            lambda c: c.instruments["lethality_screen"].screened_in,
+            _instrument("lethality_screen", "screened_in"),
             "致命性筛查阳性",
             "Lethality Screen screened in",
         )
