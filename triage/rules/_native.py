@@ -20,7 +20,7 @@ import keyword
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._facts import FACTS, MISSING
 from ._formula import And, Const, Formula, Lit, literals
@@ -155,47 +155,93 @@ ValuesFn = Callable[[Any, bool], dict[str, Any]]
 def build_getters(stratum_facts: Sequence[tuple[str, ...]], tag: str) -> list[ValuesFn]:
     """For each stratum, a function of (fact context, max world) giving the values its
     rules read, in one dict display: an answer straight from the answers, any other
-    fact through its getter; in the max world an unknown that may hide a risk is yes."""
+    fact in place where its getter says what it reads, otherwise through its getter; in
+    the max world an unknown that may hide a risk is yes. What several facts read (the
+    report, its sections, the instruments, the flags) is read once into a local."""
     src = _Source()
     for k, names in enumerate(stratum_facts):
+        reads = [_read(FACTS[name], src) for name in names]
         src.lines.append(f"def _values{k}(c, maxed):")
-        src.lines.append("    a = c.answers")
-        src.lines.append("    v = {")
-        for name in names:
-            src.lines.append(f"        {src.const(name)}: {_read(FACTS[name], src)},")
-        src.lines.append("    }")
-        risky = tuple(n for n in names if FACTS[n].raises_risk)
-        if risky:
-            src.lines.append("    if maxed:")
-            src.lines.append(f"        for n in {src.const(risky)}:")
-            src.lines.append("            if v[n] == 'unknown':")
-            src.lines.append("                v[n] = 'yes'")
-        src.lines.append("    return v")
+        src.lines.extend(f"    {line}" for line in _locals(reads, src))
+        for maxed in (True, False):
+            src.lines.append("    if maxed:" if maxed else "    else:")
+            src.lines.append("        return {")
+            for name, read in zip(names, reads, strict=True):
+                expr = _at_most(read) if maxed and FACTS[name].raises_risk else read.expr
+                src.lines.append(f"            {src.const(name)}: {expr},")
+            src.lines.append("        }")
     namespace = src.compile(f"<policy {tag} facts>")
     return [namespace[f"_values{k}"] for k in range(len(stratum_facts))]
 
 
-def _read(spec: Any, src: _Source) -> str:
-    """The expression that reads one fact from the context ``c`` (answers in ``a``): in
-    place where its getter says what it reads (`_facts._inline`), otherwise a call of
-    its getter. A value from a policy (a flag's code) is a constant; attribute names
-    are the library's own identifiers."""
+def _at_most(read: _Read) -> str:
+    """A read in the max world, where an unknown that may hide a risk reads as yes."""
+    if read.at_most is not None:
+        return read.at_most
+    return f"('yes' if (u := {read.expr}) == 'unknown' else u)"
+
+
+# What a read needs read first, into a local of the generated function, in this order.
+_LOCALS = {
+    "a": "c.answers",
+    "r": "c.report",
+    "ins": "c.instruments",
+    "d": "c.derived",
+}
+
+
+def _locals(reads: list[_Read], src: _Source) -> list[str]:
+    """The assignments of the locals ``reads`` use: ``a``, ``r``, ``ins``, ``d``, ``fl``
+    (the flags so far) and ``s_<section>`` (a report section)."""
+    used: set[str] = set().union(*(read.needs for read in reads))
+    lines = [f"{name} = {expr}" for name, expr in _LOCALS.items() if name in used]
+    if "fl" in used:
+        lines.append(f"fl = d[{src.const('flags')}]")
+    lines += [f"{name} = r.{name[2:]}" for name in sorted(used) if name.startswith("s_")]
+    return lines
+
+
+class _Read(NamedTuple):
+    """How generated code reads one fact: the expression, the locals it uses (see
+    `_locals`), and where simpler than the general form, the expression in the max
+    world."""
+
+    expr: str
+    needs: frozenset[str] = frozenset()
+    at_most: str | None = None
+
+
+def _read(spec: Any, src: _Source) -> _Read:
+    """How to read one fact from the context ``c``: in place where its getter says what
+    it reads (`_facts._inline`), otherwise a call of its getter. A value from a policy
+    (a flag's code) is a constant; attribute names are the library's own identifiers."""
     if spec.answer:
-        return f"a[{src.const(spec.answer)}]"
+        return _Read(f"a[{src.const(spec.answer)}]", frozenset({"a"}))
     how = getattr(spec.get, "inline", None)
     if how is None:
-        return f"{src.const(spec.get)}(c)"
+        return _Read(f"{src.const(spec.get)}(c)")
     kind, *args = how
-    if kind == "yes_no":  # `tri`, written out: no call per fact
+    if kind in ("yes_no", "optional"):
         section, name = _identifiers(args)
-        return f"('unknown' if (t := c.report.{section}.{name}) is None else 'yes' if t else 'no')"
+        field, needs = f"s_{section}.{name}", frozenset({"r", f"s_{section}"})
+        if kind == "optional":
+            return _Read(f"(_M if (t := {field}) is None else t)", needs)
+        return _Read(  # `tri`, written out; in the max world not given is yes
+            f"('unknown' if (t := {field}) is None else 'yes' if t else 'no')",
+            needs,
+            f"('yes' if (t := {field}) is None or t else 'no')",
+        )
+    if kind == "report":
+        return _Read(f"r.{_identifiers(args)[0]}", frozenset({"r"}))
+    if kind == "context":
+        return _Read(f"c.{_identifiers(args)[0]}")
     if kind == "instrument":
         iid, attribute = args
-        return f"c.instruments[{src.const(iid)}].{_identifiers([attribute])[0]}"
+        return _Read(f"ins[{src.const(iid)}].{_identifiers([attribute])[0]}", frozenset({"ins"}))
     if kind == "derived":
-        return f"c.derived[{src.const(args[0])}]"
+        return _Read(f"d[{src.const(args[0])}]", frozenset({"d"}))
     if kind == "flag":
-        return f"({src.const(args[0])} in c.derived[{src.const('flags')}])"
+        return _Read(f"({src.const(args[0])} in fl)", frozenset({"d", "fl"}))
     raise ValueError(f"no inline read of kind {kind!r}")
 
 
