@@ -29,3 +29,25 @@ def test_benchmarks_are_collected() -> None:
     report = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(report)
     assert {name.split("[")[0] for name in report.TARGETS} <= names
+
+
+def test_the_counted_process_decides_with_the_load_check_bounded_by_facts() -> None:
+    """`benchmarks/instructions.py` (run under valgrind by hand) replaces the load-time
+    check's defaults to make it count the same every run: its measured process must
+    still decide, and the check must still take (facts, seconds) as its two defaults."""
+    import inspect
+
+    from triage.rules._evaluate import LOAD_CHECK_FACTS, Evaluator
+
+    params = list(inspect.signature(Evaluator.check_generated).parameters.values())[1:]
+    assert [p.name for p in params] == ["n", "seconds"]
+    assert params[0].default == LOAD_CHECK_FACTS
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "instructions.py"), "--child", "load", "5", "1"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
