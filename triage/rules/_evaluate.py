@@ -303,11 +303,6 @@ class Evaluator:
         self._flag_bits = {
             r.index: sum(self._flag_bit[f] for f in set(r.then.flags)) for r in policy.rules
         }
-        # (level rank, flags as bits) of each rule, as the gap search weighs it
-        self._gap_effects = {
-            r.index: (_LEVEL_RANK[r.then.level] if r.then.level else -1, self._flag_bits[r.index])
-            for r in policy.rules
-        }
         self._rule_ids = tuple(sorted(r.id for r in policy.rules))
         self._rule_bit = {r.index: 1 << self._rule_ids.index(r.id) for r in policy.rules}
         self._entries: dict[tuple[Any, ...], TraceEntry] = {}  # see `trace`
@@ -359,6 +354,8 @@ class Evaluator:
             )
             for r in policy.rules
         }
+        # (level rank, flags as bits) of each rule, as the gap search weighs it
+        self._gap_effects = {i: (e[0], self._flag_bits[i]) for i, e in self._effects.items()}
         # What of a fired rule a routing plan depends on; rules without routing effects
         # do not change the plan. Equal signatures (and equal routing sections) mean
         # equal plans, so policies compared side by side can share them.
@@ -841,9 +838,10 @@ class Evaluator:
                 if raises < 0 and not adds:
                     continue
                 effect = (False, raises, adds)
-            candidates = self._candidates(index, ctx, actual.values[strata[index]], cache)
+            shown = actual.values[strata[index]]  # the facts its stratum was shown
+            candidates = self._candidates(index, ctx, shown, cache)
             if candidates:
-                values = self._read_values(index, actual, now, seen)
+                values = self._read_values(index, shown, now, seen)
                 self._answer_yes(index, values, candidates, effect, found)
         kept = self._gaps
         gaps = []
@@ -899,15 +897,15 @@ class Evaluator:
         return key, trusted(Gap, gap)
 
     def _read_values(
-        self, index: int, actual: World, now: FactContext, seen: dict[str, Any]
+        self, index: int, shown: dict[str, Any], now: FactContext, seen: dict[str, Any]
     ) -> dict[str, Any]:
-        """The facts a rule reads, as the decision stands: what its stratum was shown,
-        with the facts about the decision as it ended (each read once per report)."""
-        values = actual.values[self.policy.strata[index]]
+        """The facts a rule reads, as the decision stands: what its stratum was
+        ``shown``, with the facts about the decision as it ended (each read once per
+        report)."""
         derived = self._derived_reads[index]
         if not derived:
-            return values  # not changed: `_answer_yes` tries answers on copies
-        values = values.copy()
+            return shown  # not changed: `_answer_yes` tries answers on copies
+        values = shown.copy()
         for name, spec in derived:
             value = seen.get(name, seen)
             if value is seen:
