@@ -138,9 +138,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if opts.reports < 1:
         parser.error("--reports must be at least 1")
-    runs = [(tree.resolve(), decide) for tree in opts.trees for decide in (False, True)]
-    for tree in opts.trees:
-        _compiled(tree.resolve())
+    trees = [tree.resolve() for tree in opts.trees]
+    runs = [(tree, decide) for tree in trees for decide in (False, True)]
+    for tree in trees:
+        _compiled(tree)
     pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1)
     try:
         with interrupts():  # SIGTERM and SIGHUP stop the measured processes too
