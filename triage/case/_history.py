@@ -274,30 +274,31 @@ def _fits(report: Report, items: list[Earlier | None], problems: list[Problem]) 
     for i, earlier in enumerate(items):
         if earlier is None:
             continue
-        where = f"history.{i}.report"
-        r = earlier.report
+        r, when = earlier.report, earlier.report.reported_at
         if report.case_id is not None and r.case_id != report.case_id:
             problems.append(
-                Problem(f"{where}.case_id", "other-case", "不是同一案件的报告",
+                Problem(f"history.{i}.report.case_id", "other-case", "不是同一案件的报告",
                         "a report of another case (its case_id differs)")
             )  # fmt: skip
         if r.id in seen:
             problems.append(
-                Problem(f"{where}.id", "repeated-report", "同一报告出现了两次",
+                Problem(f"history.{i}.report.id", "repeated-report", "同一报告出现了两次",
                         "the same report twice (or the report itself)")
             )  # fmt: skip
         seen.add(r.id)
-        if last is not None and r.reported_at < last:
+        if last is not None and when < last:
             problems.append(
-                Problem(f"{where}.reported_at", "out-of-order", "既往记录应按时间从早到晚排列",
+                Problem(f"history.{i}.report.reported_at", "out-of-order",
+                        "既往记录应按时间从早到晚排列",
                         "earlier than the item before it: the history goes oldest first")
             )  # fmt: skip
-        if r.reported_at > report.reported_at:
+        if when > report.reported_at:
             problems.append(
-                Problem(f"{where}.reported_at", "out-of-order", "既往报告晚于本次报告",
-                        "later than the report it is the history of")
+                Problem(f"history.{i}.report.reported_at", "out-of-order",
+                        "既往报告晚于本次报告", "later than the report it is the history of")
             )  # fmt: skip
-        last = r.reported_at if last is None else max(last, r.reported_at)
+        if last is None or when > last:
+            last = when
 
 
 def _events(events: Iterable[Any], problems: list[Problem]) -> tuple[Event, ...]:

@@ -18,6 +18,7 @@ from ._model import Report, StoredReport
 __all__ = ["Answers", "Derivation", "answer_values", "normalise", "tri", "yes_answers"]
 
 _CLOSURE = implied_closure()
+_IMPLYING = frozenset(code for code, broader in _CLOSURE.items() if broader)
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
 
 
@@ -95,11 +96,12 @@ def yes_answers(report: Report | StoredReport) -> frozenset[str]:
     """The indicators ``normalise(report)`` makes yes: all a case reads of an earlier
     report's answers besides the answers given (an indicator not in it is as given, or
     unknown), at a fraction of the cost of every value."""
-    given = report.indicators
-    answered_yes = [code for code, answer in given.items() if answer == "yes"]
-    settled = [indicator for indicator, _ in _structured(report)]
-    implied = map(_CLOSURE.__getitem__, (*settled, *answered_yes))
-    return frozenset(settled).union(answered_yes, *implied)
+    yes = {code for code, answer in report.indicators.items() if answer == "yes"}
+    for indicator, _ in _structured(report):
+        yes.add(indicator)
+    for code in yes & _IMPLYING:  # most answers settle nothing else
+        yes |= _CLOSURE[code]
+    return frozenset(yes)
 
 
 def _structured(report: Report | StoredReport) -> list[tuple[str, str]]:
