@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -31,10 +33,12 @@ def test_benchmarks_are_collected() -> None:
     assert {name.split("[")[0] for name in report.TARGETS} <= names
 
 
-def test_the_counted_process_decides_with_the_load_check_bounded_by_facts() -> None:
+@pytest.mark.parametrize("history", ["0", "3"])
+def test_the_counted_process_decides_with_the_load_check_bounded_by_facts(history: str) -> None:
     """`benchmarks/instructions.py` (run under valgrind by hand) replaces the load-time
     check's defaults to make it count the same every run: its measured process must
-    still decide, and the check must still take (facts, seconds) as its two defaults."""
+    still decide, alone and with a case history, and the check must still take (facts,
+    seconds) as its two defaults."""
     import inspect
 
     from triage.rules._evaluate import LOAD_CHECK_FACTS, Evaluator
@@ -43,7 +47,15 @@ def test_the_counted_process_decides_with_the_load_check_bounded_by_facts() -> N
     assert [p.name for p in params] == ["n", "seconds"]
     assert params[0].default == LOAD_CHECK_FACTS
     done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "instructions.py"), "--child", "load", "5", "1"],
+        [
+            sys.executable,
+            str(ROOT / "benchmarks" / "instructions.py"),
+            "--child",
+            "load",
+            "5",
+            "1",
+            history,
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
