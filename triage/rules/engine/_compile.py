@@ -334,6 +334,11 @@ def pack(
     return Layout(keys, strata, stratum_facts)
 
 
+def _numbers(facts: frozenset[str] | set[str]) -> set[str]:
+    """The facts among ``facts`` that hold a number (a count, an age, a score)."""
+    return {f for f in facts if f in FACTS and FACTS[f].kind in ("int", "float")}
+
+
 def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -> Chunk:
     """The chunk whose facts grow least by ``own`` (within the engine's limits, and
     FACTS_PER_CHUNK unless it grows not at all), or a new one."""
@@ -345,6 +350,8 @@ def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -
         grown = len(chunk.facts | own)
         growth = grown - len(chunk.facts)
         if growth and grown > max(FACTS_PER_CHUNK, len(own)):
+            continue
+        if growth and len(_numbers(chunk.facts | own)) > max(1, len(_numbers(own))):
             continue
         if best is not None and growth >= best_growth:
             continue
