@@ -341,7 +341,9 @@ def _numbers(facts: frozenset[str] | set[str]) -> set[str]:
 
 def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -> Chunk:
     """The chunk whose facts grow least by ``own`` (within the engine's limits, and
-    FACTS_PER_CHUNK unless it grows not at all), or a new one."""
+    FACTS_PER_CHUNK and one number unless it grows not at all: two numbers together make
+    most of a chunk's values new, and its remembered matches seldom serve), or a new
+    one."""
     best: Chunk | None = None
     best_growth = 0
     for chunk in chunks:
