@@ -8,7 +8,7 @@ valgrind's callgrind, each making N cohort reports and deciding 300 others to wa
 one then decides the N reports it has not seen. The difference, divided by N, is what
 one decision costs in executed instructions, start-up and warm-up excluded. With
 ``--history H`` each report comes with its case's H earlier reports and their decisions
-(as JSON, as an intake system stores them), the warm-up too, with cases of its own.
+(as JSON, as an intake system stores them); the warm-up is then 30 cases of its own.
 
 Why count rather than time: on a shared virtual machine the same code ran ±30% apart
 from one minute to the next, even on two cores at once, so a change worth 2% cannot be
@@ -56,8 +56,8 @@ def _decide(verify: str, n: int, decide: bool, history: int = 0) -> None:
     Evaluator.check_generated.__defaults__ = (LOAD_CHECK_FACTS, float("inf"))
     t = triage.Triage(verify=verify, clock=lambda: datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
     if history:
-        warm = _cases(t, WARM_UP // 10, history, "W", seed=902)
-        fresh = _cases(t, n, history, "C", seed=401)
+        warm = cases(t, WARM_UP // 10, history, "W", seed=902)
+        fresh = cases(t, n, history, "C", seed=401)
     else:
         warm = [(r, None) for r in cohort.generate(WARM_UP, seed=901).reports]
         fresh = [(r, None) for r in cohort.generate(n, seed=400).reports]
@@ -69,7 +69,7 @@ def _decide(verify: str, n: int, decide: bool, history: int = 0) -> None:
         t.assess(r, history=h)
 
 
-def _cases(t: Any, count: int, earlier: int, name: str, seed: int) -> list[tuple[Any, Any]]:
+def cases(t: Any, count: int, earlier: int, name: str, seed: int) -> list[tuple[Any, Any]]:
     """``count`` new reports, each with its case's ``earlier`` reports and the decisions
     they got, a day apart."""
     import json

@@ -18,6 +18,7 @@ from triage.routing._plan import build_plan
 from triage.rules import _evaluate
 
 from .conftest import cycle, percentiles, reports
+from .instructions import cases as stored_cases
 
 
 @functools.cache
@@ -156,27 +157,9 @@ def test_stage_trace_and_gaps(benchmark: Any, default_triage: triage.Triage) -> 
 
 def _cases(n_cases: int, earlier: int) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Cases of ``earlier`` stored reports each (JSON decisions, as an intake system keeps
-    them) and one new report to decide, none of them seen by the benchmark before."""
-    import json
-
-    t = triage.Triage()
-    reports = cohort.generate(n_cases * (earlier + 1), seed=101).reports
-    out = []
-    for c in range(n_cases):
-        rs = [
-            dict(
-                r,
-                case_id=f"B{c}",
-                id=f"B{c}-{k}",
-                reported_at=f"2026-01-{1 + k:02d}T10:00:00+08:00",
-            )
-            for k, r in enumerate(reports[c * (earlier + 1) : (c + 1) * (earlier + 1)])
-        ]
-        decided = t.replay(rs[:earlier])
-        pairs = zip(rs[:earlier], decided, strict=True)
-        stored = [{"report": r, "decision": json.loads(d.to_json())} for r, d in pairs]
-        out.append((rs[earlier], stored))
-    return out
+    them) and one new report to decide, none of them seen by the benchmark before (the
+    same cases `benchmarks/instructions.py --history` counts instructions on)."""
+    return stored_cases(triage.Triage(), n_cases, earlier, "B", seed=101)
 
 
 @pytest.mark.benchmark(group="assess: one report")
