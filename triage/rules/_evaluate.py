@@ -274,9 +274,7 @@ class Evaluator:
         # trace entries are kept by the values' types too (a code, a level, a yes or a
         # flag has one type per value).
         self._typed_reads = frozenset(
-            i
-            for i, names in self._reads_sorted.items()
-            if any(FACTS[n].kind in ("int", "float") for n in names)
+            i for i, names in self._reads_sorted.items() if any(FACTS[n].numeric for n in names)
         )
         # A fired rule without an "or" fired because of every fact it tests.
         self._all_reasons = {

@@ -91,11 +91,16 @@ class Fact:
     answer: str | None = None  # the indicator whose answer it is (``get`` reads answers[it])
 
     @property
+    def numeric(self) -> bool:
+        """Whether the fact holds a number (a count, an age, a score)."""
+        return self.kind in ("int", "float")
+
+    @property
     def operators(self) -> tuple[str, ...]:
         ops: tuple[str, ...]
         if self.kind in ("tri", "bool"):
             ops = ("==", "!=", "in", "not_in")
-        elif self.kind in ("int", "float") or (self.kind == "enum" and self.ordered):
+        elif self.numeric or (self.kind == "enum" and self.ordered):
             ops = ("==", "!=", "<", "<=", ">", ">=", "in", "not_in")
         else:
             ops = ("==", "!=", "in", "not_in")

@@ -210,7 +210,7 @@ def _upward_closed(vs: ValueSet) -> bool:
     if vs.missing:
         return False
     spec = vs.spec
-    if spec.kind in ("int", "float"):
+    if spec.numeric:
         if len(vs.intervals) != 1:
             return False
         iv = vs.intervals[0]

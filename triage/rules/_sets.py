@@ -106,7 +106,7 @@ class ValueSet:
 
     @property
     def numeric(self) -> bool:
-        return self.spec.kind in ("int", "float")
+        return self.spec.numeric
 
     @property
     def integer(self) -> bool:
@@ -128,7 +128,7 @@ class ValueSet:
     def universe(cls, fact: str) -> ValueSet:
         spec = FACTS[fact]
         empty = cls(fact)
-        if spec.kind in ("int", "float"):
+        if spec.numeric:
             return cls(
                 fact,
                 missing=spec.optional,
@@ -210,7 +210,7 @@ def from_test(test: Test) -> ValueSet:
     op, v = test.op, test.value
     if op == "exists":
         return present if v else ValueSet(test.fact, missing=True)
-    if spec.kind in ("int", "float"):
+    if spec.numeric:
         integer = spec.kind == "int"
         if op in ("==", "in"):
             pts = _points(test.fact, v if op == "in" else (v,), integer)

@@ -336,7 +336,7 @@ def pack(
 
 def _numbers(facts: frozenset[str] | set[str]) -> set[str]:
     """The facts among ``facts`` that hold a number (a count, an age, a score)."""
-    return {f for f in facts if f in FACTS and FACTS[f].kind in ("int", "float")}
+    return {f for f in facts if f in FACTS and FACTS[f].numeric}
 
 
 def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -> Chunk:
@@ -349,11 +349,11 @@ def _chunk_for(chunks: list[Chunk], expr: dict[str, Any], own: frozenset[str]) -
     for chunk in chunks:
         if len(chunk.rules) >= RULES_PER_CHUNK:
             continue
-        grown = len(chunk.facts | own)
-        growth = grown - len(chunk.facts)
-        if growth and grown > max(FACTS_PER_CHUNK, len(own)):
+        union = chunk.facts | own
+        growth = len(union) - len(chunk.facts)
+        if growth and len(union) > max(FACTS_PER_CHUNK, len(own)):
             continue
-        if growth and len(_numbers(chunk.facts | own)) > max(1, len(_numbers(own))):
+        if growth and len(_numbers(union)) > max(1, len(_numbers(own))):
             continue
         if best is not None and growth >= best_growth:
             continue
