@@ -289,7 +289,7 @@ def test_a_trace_entry_given_again_has_the_types_it_read() -> None:
         numeric = [
             (i, name)
             for i in world.fired
-            for name in evaluator._reads_sorted[i]
+            for name in sorted(evaluator._rules[i].reads)
             if type(world.values[policy.strata[i]][name]) is int
         ]
         if numeric:
@@ -322,7 +322,7 @@ def test_the_trace_made_as_strata_end_is_the_trace_of_the_finished_world() -> No
         assert world.entries is not None and made == tuple(world.entries)
         assert [e.rule for e in made] == [evaluator._rules[i].id for i in world.fired]
         world.entries = None
-        evaluator._entries.clear()  # nothing given again: every entry built anew
+        evaluator._tracer._entries.clear()  # nothing given again: every entry built anew
         assert evaluator.trace(world, factors) == made
         without = evaluator.trace(world, ())
         assert all(not e.model_factors for e in without)
@@ -335,19 +335,19 @@ def test_kept_trace_entries_and_gaps_stay_bounded_and_change_nothing(
     """Small tables of kept trace entries and information gaps forget their oldest and
     stay within bounds; the decisions are those of a pipeline that keeps many."""
     from triage.risk import cohort
-    from triage.rules import _evaluate
+    from triage.rules import _gaps, _trace
 
     def clock() -> datetime:
         return datetime(2026, 12, 1, tzinfo=UTC)
 
     reports = cohort.generate(80, seed=63).reports
     many = [triage.Triage(clock=clock).assess(r).to_json() for r in reports]
-    monkeypatch.setattr(_evaluate, "TRACE_ENTRIES_KEPT", 16)
-    monkeypatch.setattr(_evaluate, "GAPS_KEPT", 8)
+    monkeypatch.setattr(_trace, "TRACE_ENTRIES_KEPT", 16)
+    monkeypatch.setattr(_gaps, "GAPS_KEPT", 8)
     t = triage.Triage(clock=clock)
     assert [t.assess(r).to_json() for r in reports] == many
-    assert 0 < len(t._active[1]._entries) <= 16
-    assert 0 < len(t._active[1]._gaps) <= 8
+    assert 0 < len(t._active[1]._tracer._entries) <= 16
+    assert 0 < len(t._active[1]._gap_search._gaps) <= 8
 
 
 def test_json_spliced_from_shared_parts_is_the_whole_decision_serialised(

@@ -252,6 +252,26 @@ def _age_band(age: int | None, test: Callable[[int], bool]) -> str:
 
 
 def _build() -> dict[str, Fact]:
+    """Every fact a rule may test, in the order the reference lists them."""
+    sections = (
+        _report_facts,
+        _victim_facts,
+        _abuser_facts,
+        _children_facts,
+        _history_facts,
+        _request_facts,
+        _context_facts,
+        _case_facts,
+        _count_facts,
+        _instrument_facts,
+        _model_facts,
+        _decision_facts,
+    )
+    return {fact.name: fact for section in sections for fact in section()}
+
+
+def _report_facts() -> list[Fact]:
+    """The report's channel, its case type and each indicator's answer."""
     facts: list[Fact] = []
     add = facts.append
     # A code, not a closed list: a policy may take reports by channels of its own (the
@@ -290,6 +310,13 @@ def _build() -> dict[str, Fact]:
                 answer=code,
             )
         )
+    return facts
+
+
+def _victim_facts() -> list[Fact]:
+    """The victim: age, gender and what makes them more vulnerable."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "victim.age",
@@ -348,6 +375,13 @@ def _build() -> dict[str, Fact]:
                 raises_risk=True,
             )
         )
+    return facts
+
+
+def _abuser_facts() -> list[Fact]:
+    """The abuser: who they are to the victim, and what they can reach."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "abuser.age",
@@ -414,6 +448,13 @@ def _build() -> dict[str, Fact]:
         ),
     ):
         add(Fact(f"abuser.{name}", "tri", _yes_no("abuser", name), zh, en, raises_risk=True))
+    return facts
+
+
+def _children_facts() -> list[Fact]:
+    """The children of the household."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "children.count",
@@ -436,6 +477,13 @@ def _build() -> dict[str, Fact]:
             raises_risk=True,
         )
     )
+    return facts
+
+
+def _history_facts() -> list[Fact]:
+    """What happened before this report."""
+    facts: list[Fact] = []
+    add = facts.append
     for name, zh, en in (
         ("police_calls_12m", "过去12个月报警次数", "police calls in past 12 months"),
         ("prior_protection_orders", "既往人身安全保护令数", "prior protection orders"),
@@ -510,6 +558,13 @@ def _build() -> dict[str, Fact]:
             "a penalty (detention or fine) was imposed for this incident",
         )
     )
+    return facts
+
+
+def _request_facts() -> list[Fact]:
+    """What the victim asks for and consents to."""
+    facts: list[Fact] = []
+    add = facts.append
     for name, zh, en in (
         ("protection_order", "申请人身安全保护令", "asks for a protection order"),
         ("shelter", "请求庇护", "asks for shelter"),
@@ -537,6 +592,13 @@ def _build() -> dict[str, Fact]:
                 en,
             )
         )
+    return facts
+
+
+def _context_facts() -> list[Fact]:
+    """Where, a professional's judgement, and any contact coming up."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "location.street",
@@ -597,6 +659,13 @@ def _build() -> dict[str, Fact]:
             hi=3660,
         )
     )
+    return facts
+
+
+def _case_facts() -> list[Fact]:
+    """The case over time, from the history that came with the report."""
+    facts: list[Fact] = []
+    add = facts.append
     case_counts = (
         ("reports_12m", "本案过去12个月的既往报告数（任何渠道）",
          "earlier reports of the case in 12 months (any channel)", 1000),
@@ -639,6 +708,13 @@ def _build() -> dict[str, Fact]:
             derived=True,
         )
     )
+    return facts
+
+
+def _count_facts() -> list[Fact]:
+    """Counts of the report's answers."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "report.unknown_indicators",
@@ -661,6 +737,13 @@ def _build() -> dict[str, Fact]:
             hi=len(INDICATORS),
         )
     )
+    return facts
+
+
+def _instrument_facts() -> list[Fact]:
+    """Each instrument's result, as a range where answers are unknown."""
+    facts: list[Fact] = []
+    add = facts.append
     for iid, instrument in INSTRUMENTS.items():
         weights = [item.weight for item in instrument.items]
         lo = sum(w for w in weights if w < 0)
@@ -760,6 +843,13 @@ def _build() -> dict[str, Fact]:
             hi=1,
         )
     )
+    return facts
+
+
+def _model_facts() -> list[Fact]:
+    """The model's estimate."""
+    facts: list[Fact] = []
+    add = facts.append
     add(
         Fact(
             "model.probability",
@@ -784,6 +874,13 @@ def _build() -> dict[str, Fact]:
             optional=True,
         )
     )
+    return facts
+
+
+def _decision_facts() -> list[Fact]:
+    """The decision as it stands when the reading rule runs (derived)."""
+    facts: list[Fact] = []
+    add = facts.append
     # Derived: the decision as it stands when the reading rule runs.
     add(
         Fact(
@@ -834,7 +931,7 @@ def _build() -> dict[str, Fact]:
     for code in FLAGS.codes:
         term = FLAGS[code]
         add(_flag_fact(code, term.zh, term.en))
-    return {fact.name: fact for fact in facts}
+    return facts
 
 
 def _flag_fact(code: str, zh: str, en: str) -> Fact:

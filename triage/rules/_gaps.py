@@ -1,0 +1,342 @@
+"""The information gaps of a decision: unanswered questions that could change it.
+
+A rule that fires in one world and not the other (see `Evaluator.run`) depends on
+something unanswered. For each such rule whose outcome matters to the decision
+(it could raise the level, add a flag, or remove a flag the max world lacks), every
+unknown fact it reads is answered yes, one at a time, and the rule is asked again:
+a question that flips it by itself changes the decision alone; one that does not
+could change it only together with other answers. Questions are then ordered most
+decisive first.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Collection
+from typing import TYPE_CHECKING, Any
+
+from .._kept import keep as remember
+from .._trusted import trusted
+from ..decision import Gap
+from ..risk import INSTRUMENTS
+from ..vocab import LEVELS, SAFETY_FLAGS
+from ._facts import FACTS, FactContext
+from ._policy import Policy
+
+if TYPE_CHECKING:
+    from ._evaluate import World
+
+__all__ = ["GapSearch"]
+
+_LEVEL_RANK = {c: i for i, c in enumerate(LEVELS.codes)}
+_LEVEL_CODES = tuple(LEVELS.codes)
+# A gap about a fact derived from an age asks for the age.
+_AGE_FACTS = {"victim.minor": "victim.age", "victim.elderly": "victim.age"}
+
+GAPS_KEPT = 8192  # information gaps kept per policy, to be given again
+FLIPS_KEPT = 4096  # an instrument's changes had one more item been answered
+
+
+class GapSearch:
+    """The gap search of one policy: its tables are built once and reused for every
+    report. ``predicates`` are the policy's generated rule predicates, by rule index."""
+
+    def __init__(
+        self, policy: Policy, predicates: dict[int, Callable[[dict[str, Any]], bool]]
+    ) -> None:
+        self.policy = policy
+        self._predicates = predicates
+        rules = policy.rules
+        # The facts about the decision a rule reads (the gap search reads them again)
+        self._derived_reads = {
+            r.index: tuple((n, FACTS[n]) for n in r.reads if FACTS[n].derived) for r in rules
+        }
+        # A question's rules and flags are kept as bits (see `_RULES`): names in sorted
+        # order, so that reading the bits upwards gives them sorted.
+        self._flag_names = tuple(sorted({f for r in rules for f in r.then.flags}))
+        self._flag_bit = {f: 1 << i for i, f in enumerate(self._flag_names)}
+        self._rule_ids = tuple(sorted(r.id for r in rules))
+        self._rule_bit = {r.index: 1 << self._rule_ids.index(r.id) for r in rules}
+        # (level rank, flags as bits) of each rule; rank -1 never applies
+        self._effects = {
+            r.index: (
+                _LEVEL_RANK[r.then.level] if r.then.level else -1,
+                sum(self._flag_bit[f] for f in set(r.then.flags)),
+            )
+            for r in rules
+        }
+        self._gaps: dict[tuple[Any, ...], tuple[tuple[Any, ...], Gap]] = {}  # see `gaps`
+        self._flips: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see `_instrument_candidates`
+        # The facts of a rule an unanswered question can hide behind: instruments, and
+        # answers that raise risk (derived facts are never asked about).
+        # Each as (fact, its instrument or None, whether it is an unanswered-item count).
+        self._reads = {
+            r.index: tuple(
+                (n, n.split(".")[1] if n.startswith("instruments.") else None,
+                 n.endswith(".unknown_count"))
+                for n in sorted(r.reads)
+                if not FACTS[n].derived and (n.startswith("instruments.") or FACTS[n].raises_risk)
+            )
+            for r in rules
+        }  # fmt: skip
+        # An unknown answer's one candidate (gap fact, the fact answered yes): the same
+        # every time, so built once (and never changed: `_candidates` only reads it).
+        self._yes_candidates = {
+            n: [(_AGE_FACTS.get(n, n), ((n, "yes"),))]
+            for reads in self._reads.values()
+            for n, iid, _ in reads
+            if iid is None
+        }
+        # Instruments whose count of unanswered items some rule reads: answering any of
+        # their items changes that count, so the gap search must count it down too.
+        self.counted = frozenset(
+            n.split(".")[1]
+            for r in rules
+            for n in r.reads
+            if n.startswith("instruments.") and n.endswith(".unknown_count")
+        )
+
+    def gaps(self, actual: World, maxw: World, ctx: FactContext) -> tuple[Gap, ...]:
+        """Every unanswered question that could change the decision, most decisive first."""
+        return self._ordered(self._questions(actual, maxw, ctx))
+
+    def _questions(self, actual: World, maxw: World, ctx: FactContext) -> dict[str, list[int]]:
+        """Each question that could change the decision, with what answering it could do
+        (see `_RULES`): the rules that fire in one world only, where firing or not would
+        change the decision, each asked again with its unknowns answered yes."""
+        now = ctx.with_derived(
+            {
+                "decision.level": actual.level,
+                "decision.level_max": max(actual.level, maxw.level, key=_LEVEL_RANK.__getitem__),
+                "decision.priority": actual.priority,
+                "flags": actual.flags,
+            },
+        )
+        found: dict[str, list[int]] = {}
+        cache: dict[str, Any] = {}
+        seen: dict[str, Any] = {}  # fact values after every rule, read once per report
+        fired = set(actual.fired)
+        flags_now = self._flag_mask(actual.flags)
+        lost = flags_now & ~self._flag_mask(maxw.flags)  # flags the max world does not reach
+        level_rank = _LEVEL_RANK[actual.level]
+        strata = self.policy.strata
+        effects = self._effects
+        for index in sorted(fired ^ set(maxw.fired)):
+            rank, flags = effects[index]
+            if index in fired:  # could answering make it not fire? only lost flags matter
+                removes = lost & flags
+                if not removes:
+                    continue  # whether this rule fires would change nothing in the decision
+                effect: tuple[bool, int, int] = (True, -1, removes)
+            else:
+                raises = rank if rank > level_rank else -1
+                adds = flags & ~flags_now
+                if raises < 0 and not adds:
+                    continue
+                effect = (False, raises, adds)
+            shown = actual.values[strata[index]]  # the facts its stratum was shown
+            candidates = self._candidates(index, ctx, shown, cache)
+            if candidates:
+                values = self._read_values(index, shown, now, seen)
+                self._answer_yes(index, values, candidates, effect, found)
+        return found
+
+    def _ordered(self, found: dict[str, list[int]]) -> tuple[Gap, ...]:
+        """The gaps of the questions ``found``, most decisive first (see `_as_gap`)."""
+        kept = self._gaps
+        gaps = []
+        for name, entry in found.items():
+            # A gap is what it says (fact, effects, rules), the same in many decisions
+            # (2,400 distinct on 8,000 reports): built once, given again.
+            key = (name, *entry)
+            gap = kept.get(key)
+            if gap is None:
+                gap = remember(kept, key, self._as_gap(name, entry), GAPS_KEPT)
+            gaps.append(gap)
+        gaps.sort()
+        return tuple(gap for _, gap in gaps)
+
+    def _candidates(
+        self, index: int, ctx: FactContext, values: dict[str, Any], cache: dict[str, Any]
+    ) -> list[tuple[str, tuple[tuple[str, Any], ...]]]:
+        """(gap fact, fact values had it been answered yes) for each unknown the rule reads,
+        as its stratum was shown it (``values``, the actual world); ``cache`` keeps what a
+        fact gives across the rules of one report."""
+        out: list[tuple[str, tuple[tuple[str, Any], ...]]] = []
+        for name, iid, counts in self._reads[index]:
+            found = cache.get(name)
+            if found is None:
+                if iid is not None:
+                    both = cache.get(iid)
+                    if both is None:
+                        both = cache[iid] = self._instrument_candidates(iid, ctx.instruments[iid])
+                    raising, count_only = both
+                    # the count goes down with every answer, not only the raising ones
+                    found = raising + count_only if counts else raising
+                elif values[name] == "unknown":
+                    found = self._yes_candidates[name]
+                else:
+                    found = []
+                cache[name] = found
+            out.extend(found)
+        return out
+
+    def _instrument_candidates(self, iid: str, result: Any) -> tuple[list[Any], list[Any]]:
+        """(gap fact, the instrument's facts) for each unanswered item had it been answered
+        yes, where a yes raises something; equal facts are one object, so that a rule
+        tries them once (see `gaps`). Then, where a rule reads the count of unanswered
+        items, the items a yes raises nothing on (DA 3a): answered the risk-raising way
+        (no) they change only that count, so they are candidates only for such rules."""
+        instrument = INSTRUMENTS[iid]
+        options = self.policy.meta.instrument_options.get(iid, {})
+        count = self._count_after_answer(iid, result)
+        raising: list[Any] = []
+        count_only: list[Any] = []
+        kept = self._flips
+        for number, changed in instrument.each_if_yes(result, **options):
+            if changed is None:
+                if count:
+                    count_only.append((_item_fact(iid, number), count))
+                continue
+            # The same changes recur across reports (a score, its level): one object each
+            key = (iid, *changed.items(), *count)
+            flips = kept.get(key)
+            if flips is None:
+                flips = remember(kept, key, _flips(iid, changed, count), FLIPS_KEPT)
+            raising.append((_item_fact(iid, number), flips))
+        return raising, count_only
+
+    def _count_after_answer(self, iid: str, result: Any) -> tuple[tuple[str, Any], ...]:
+        """The instrument's unanswered-item count once one more item is answered, where a
+        rule reads it (empty otherwise)."""
+        if iid not in self.counted:
+            return ()
+        return ((f"instruments.{iid}.unknown_count", len(result.unknown) - 1),)
+
+    def _flag_mask(self, flags: Collection[str]) -> int:
+        """A world's flags as bits (a flag no rule sets cannot be added or removed)."""
+        bit = self._flag_bit
+        mask = 0
+        for f in flags:
+            mask |= bit.get(f, 0)
+        return mask
+
+    def _as_gap(self, fact: str, entry: list[int]) -> tuple[tuple[Any, ...], Gap]:
+        """(how decisive it is, the gap): alone before jointly, then by level, safety
+        flags, flags, rules; the fact last, so no two keys are equal."""
+        rules_bits, level, joint_level, adds_bits, removes_bits, joint_bits = entry
+        joint = joint_level if joint_level > level else -1  # no more than alone
+        adds = _named(adds_bits, self._flag_names)
+        removes = _named(removes_bits, self._flag_names)
+        joint_adds = _named(joint_bits & ~adds_bits, self._flag_names)
+        rules = _named(rules_bits, self._rule_ids)
+        alone = bool(level >= 0 or adds or removes)
+        key = (
+            not alone,
+            -level,
+            -len(SAFETY_FLAGS.intersection(adds)),
+            -len(adds) - len(removes),
+            -joint,
+            -len(SAFETY_FLAGS.intersection(joint_adds)),
+            -len(rules),
+            fact,
+        )
+        gap = {
+            "fact": fact,
+            "alone": alone,
+            "could_raise_level_to": _LEVEL_CODES[level] if level >= 0 else None,
+            "could_add_flags": adds,
+            "could_remove_flags": removes,
+            "jointly_raise_level_to": _LEVEL_CODES[joint] if joint >= 0 else None,
+            "jointly_add_flags": joint_adds,
+            "rules": rules,
+        }
+        return key, trusted(Gap, gap)
+
+    def _read_values(
+        self, index: int, shown: dict[str, Any], now: FactContext, seen: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The facts a rule reads, as the decision stands: what its stratum was
+        ``shown``, with the facts about the decision as it ended (each read once per
+        report)."""
+        derived = self._derived_reads[index]
+        if not derived:
+            return shown  # not changed: `_answer_yes` tries answers on copies
+        values = shown.copy()
+        for name, spec in derived:
+            value = seen.get(name, seen)
+            if value is seen:
+                value = seen[name] = spec.get(now)
+            values[name] = value
+        return values
+
+    def _answer_yes(
+        self,
+        index: int,
+        values: dict[str, Any],
+        candidates: list[tuple[str, tuple[tuple[str, Any], ...]]],
+        effect: tuple[bool, int, int],
+        found: dict[str, list[int]],
+    ) -> None:
+        """What answering each unknown the rule reads would do to it, alone or only with
+        other answers: ``effect`` is (the rule fired, the level it could raise to, the
+        flags it would add or remove, as bits). Each question has an entry (see `_RULES`)."""
+        fired_now, raises, changed = effect
+        pred = self._predicates[index]
+        rule = self._rule_bit[index]
+        memo: dict[int, bool] = {}  # by identity: equal candidates are one object
+        for name, flips in candidates:
+            alone = memo.get(id(flips))
+            if alone is None:
+                trial = values.copy()
+                trial.update(flips)  # answered yes, for this question only
+                alone = memo[id(flips)] = pred(trial) != fired_now
+            entry = found.get(name)
+            if entry is None:
+                entry = found[name] = [0, -1, -1, 0, 0, 0]
+            entry[_RULES] |= rule
+            if fired_now:
+                if alone:
+                    entry[_REMOVES] |= changed
+            elif alone:
+                if raises > entry[_LEVEL]:
+                    entry[_LEVEL] = raises
+                entry[_ADDS] |= changed
+            else:
+                if raises > entry[_JOINT_LEVEL]:
+                    entry[_JOINT_LEVEL] = raises
+                entry[_JOINT_ADDS] |= changed
+
+
+@functools.cache
+def _item_fact(iid: str, number: str) -> str:
+    """The fact a gap asks about for an instrument's item: its indicator."""
+    item = INSTRUMENTS[iid].item(number)
+    return f"indicators.{item.indicator}" if item.indicator is not None else "children.count"
+
+
+def _flips(iid: str, changed: dict[str, Any], count: tuple[Any, ...]) -> tuple[Any, ...]:
+    """An instrument's facts that change with one more answer, in fact order."""
+    base = f"instruments.{iid}."
+    facts = [(base + k, v) for k, v in changed.items() if base + k in FACTS]
+    return tuple(sorted([*facts, *count]))
+
+
+# One unanswered question, as the gap search finds it (a list, built for every question
+# of every report): the rules whose outcome depends on it; what answering yes could do
+# by itself (raise the level to a rank, -1 for none; add flags; remove flags); and the
+# level and flags it could reach only together with other answers. Rules and flags are
+# bits of the evaluator's sorted names (`Evaluator._rule_bit`, `_flag_bit`).
+_RULES, _LEVEL, _JOINT_LEVEL, _ADDS, _REMOVES, _JOINT_ADDS = range(6)
+
+
+def _named(bits: int, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The names whose bits are set, in the order of ``names``."""
+    out = []
+    i = 0
+    while bits:
+        if bits & 1:
+            out.append(names[i])
+        bits >>= 1
+        i += 1
+    return tuple(out)
