@@ -154,12 +154,17 @@ def diff_text(result: Any, lang: str | None = None) -> str:
 
 def print_diff(result: Any, lang: str | None = None, console: Console | None = None) -> None:
     """A diff of two policies as tables: levels, priorities, flags, leads, deadlines."""
-    from rich.markup import escape
-    from rich.table import Table
-
     console = console or wide_console()
     data = result.as_dict()
     zh = lang == "zh"
+    _diff_header(console, data, zh)
+    _diff_matrices(console, data, zh)
+    _diff_flags(console, data, zh)
+    _diff_changes(console, data, zh)
+
+
+def _diff_header(console: Console, data: dict[str, Any], zh: bool) -> None:
+    """How many reports changed, the two policies, and the invalid reports by code."""
     console.print(
         (
             f"{data['reports']} 份报告，{data['changed']} 份结果变化，{data['invalid']} 份无效"
@@ -182,20 +187,18 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
             highlight=False,
             markup=False,
         )
+
+
+def _diff_matrices(console: Console, data: dict[str, Any], zh: bool) -> None:
+    """Levels and priorities, old against new, as counts."""
+    from rich.table import Table
+
     for key, title_zh, title_en, order in (
-        (
-            "levels",
-            "风险等级（行：旧，列：新）",
-            "Risk level (rows: old, columns: new)",
-            LEVELS.codes,
-        ),
-        (
-            "priorities",
-            "优先级（行：旧，列：新）",
-            "Priority (rows: old, columns: new)",
-            PRIORITIES.codes,
-        ),
-    ):
+        ("levels", "风险等级（行：旧，列：新）", "Risk level (rows: old, columns: new)",
+         LEVELS.codes),
+        ("priorities", "优先级（行：旧，列：新）", "Priority (rows: old, columns: new)",
+         PRIORITIES.codes),
+    ):  # fmt: skip
         table = Table(title=title_zh if zh else title_en)
         table.add_column("")
         for code in order:
@@ -204,33 +207,14 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
             table.add_row(a, *(str(data[key][a][b]) for b in order))
         console.print(table)
 
-    def moved(r: dict[str, Any]) -> tuple[str, int, Any]:
-        return f"{r['from']} → {r['to']}", r["count"], r["examples"]
 
-    sections: list[
-        tuple[str, tuple[str, str], Callable[[dict[str, Any]], tuple[str, int, Any]]]
-    ] = [
-        (
-            "level_changes",
-            ("等级变化", "Level changes"),
-            moved,
-        ),
-        (
-            "priority_changes",
-            ("优先级变化", "Priority changes"),
-            moved,
-        ),
-        (
-            "leads",
-            ("牵头部门变化", "Lead changes"),
-            moved,
-        ),
-        (
-            "deadlines",
-            ("任务与期限变化", "Task and deadline changes"),
-            lambda r: (f"{r['department']}/{r['action']} {r['change']}", r["count"], r["examples"]),
-        ),
-    ]
+def _diff_flags(console: Console, data: dict[str, Any], zh: bool) -> None:
+    """Each flag gained and lost, with examples (nothing when none changed)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    if not data["flags"]:
+        return
     flags = Table(title="标记增减" if zh else "Flags gained and lost")
     for col in (
         ("标记", "flag"),
@@ -248,9 +232,34 @@ def print_diff(result: Any, lang: str | None = None, console: Console | None = N
             str(row["lost"]),
             escape(", ".join(row["lost_examples"])),
         )
-    if data["flags"]:
-        console.print(flags)
-    for key, titles, cells in sections:
+    console.print(flags)
+
+
+def _moved(r: dict[str, Any]) -> tuple[str, int, Any]:
+    return f"{r['from']} → {r['to']}", r["count"], r["examples"]
+
+
+def _task_change(r: dict[str, Any]) -> tuple[str, int, Any]:
+    return f"{r['department']}/{r['action']} {r['change']}", r["count"], r["examples"]
+
+
+# (key in the diff, titles, the cells of one row)
+_CHANGES: tuple[
+    tuple[str, tuple[str, str], Callable[[dict[str, Any]], tuple[str, int, Any]]], ...
+] = (
+    ("level_changes", ("等级变化", "Level changes"), _moved),
+    ("priority_changes", ("优先级变化", "Priority changes"), _moved),
+    ("leads", ("牵头部门变化", "Lead changes"), _moved),
+    ("deadlines", ("任务与期限变化", "Task and deadline changes"), _task_change),
+)
+
+
+def _diff_changes(console: Console, data: dict[str, Any], zh: bool) -> None:
+    """Level, priority, lead and deadline changes, each with its count and examples."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    for key, titles, cells in _CHANGES:
         rows = data[key]
         if not rows:
             continue
