@@ -326,7 +326,7 @@ def _flips(iid: str, changed: dict[str, Any], count: tuple[Any, ...]) -> tuple[A
 # of every report): the rules whose outcome depends on it; what answering yes could do
 # by itself (raise the level to a rank, -1 for none; add flags; remove flags); and the
 # level and flags it could reach only together with other answers. Rules and flags are
-# bits of the evaluator's sorted names (`Evaluator._rule_bit`, `_flag_bit`).
+# bits of the sorted names (`GapSearch._rule_bit`, `_flag_bit`).
 _RULES, _LEVEL, _JOINT_LEVEL, _ADDS, _REMOVES, _JOINT_ADDS = range(6)
 
 

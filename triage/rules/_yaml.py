@@ -113,88 +113,14 @@ def _scalar(event: Any, where: str) -> Any:
 
 def _events(text: str, where: str) -> _Node | None:
     """Build a node tree from parser events, refusing tags, depth and bad aliases."""
-    anchors: dict[str, _Node] = {}
-    stack: list[tuple[_Node, str | None, list[Any]]] = []
-    root: _Node | None = None
+    tree = _Tree(where)
     events = 0
     try:
         for event in yaml.parse(text, Loader=_Parser):
             events += 1
             if events > 4 * MAX_ALIAS_NODES:
                 raise _fail(where, "yaml-too-large", "too many YAML nodes", "YAML 节点过多")
-            line = event.start_mark.line + 1 if event.start_mark else 0
-            col = event.start_mark.column + 1 if event.start_mark else 0
-            node: _Node | None = None
-            if isinstance(event, yaml.ScalarEvent):
-                node = _Node("scalar", line, col, value=_scalar(event, where))
-                node.value = (node.value, event.value)  # keep the raw text for keys
-                anchor = event.anchor
-            elif isinstance(event, yaml.AliasEvent):
-                if event.anchor not in anchors:
-                    raise _fail(
-                        where,
-                        "yaml-alias",
-                        "an alias refers to an unknown or enclosing anchor",
-                        "别名指向未知或外层的锚点",
-                        line,
-                        col,
-                    )
-                node = anchors[event.anchor]
-                anchor = None
-            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
-                if event.tag not in (None, "!") and not event.implicit:
-                    raise _tag_refused(where, line, col)
-                if len(stack) >= MAX_DEPTH:
-                    raise _fail(
-                        where,
-                        "yaml-too-deep",
-                        f"nested deeper than {MAX_DEPTH} levels",
-                        f"嵌套超过 {MAX_DEPTH} 层",
-                        line,
-                        col,
-                    )
-                kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
-                stack.append((_Node(kind, line, col), event.anchor, []))
-                continue
-            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-                node, anchor, pending = stack.pop()
-                if node.kind == "map":
-                    if len(pending) % 2:
-                        raise _fail(
-                            where, "yaml-syntax", "a key has no value", "键缺少值", line, col
-                        )
-                    for key_node, value_node in zip(pending[::2], pending[1::2], strict=True):
-                        if key_node.kind != "scalar":
-                            raise _fail(
-                                where,
-                                "yaml-key",
-                                "mapping keys must be plain text",
-                                "映射的键必须是纯文本",
-                                key_node.line,
-                                key_node.col,
-                            )
-                        node.items.append(
-                            (key_node.value[1], key_node.line, key_node.col, value_node)
-                        )
-                else:
-                    node.items = pending
-            else:
-                continue  # stream and document markers
-            if anchor:
-                anchors[anchor] = node
-            if stack:
-                stack[-1][2].append(node)
-            elif root is None:
-                root = node
-            else:
-                raise _fail(
-                    where,
-                    "yaml-documents",
-                    "a rule file holds one YAML document",
-                    "规则文件只能包含一个 YAML 文档",
-                    line,
-                    col,
-                )
+            tree.add(event)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         problem = exc.problem or "invalid YAML"
@@ -208,7 +134,101 @@ def _events(text: str, where: str) -> _Node | None:
         ) from None
     except yaml.YAMLError:
         raise _fail(where, "yaml-syntax", "invalid YAML", "YAML 语法错误") from None
-    return root
+    return tree.root
+
+
+class _Tree:
+    """A node tree as parser events build it: the anchors seen, the collections still
+    open (each with its anchor and the nodes read into it), and the one document."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.anchors: dict[str, _Node] = {}
+        self.open: list[tuple[_Node, str | None, list[Any]]] = []
+        self.root: _Node | None = None
+
+    def add(self, event: Any) -> None:
+        line = event.start_mark.line + 1 if event.start_mark else 0
+        col = event.start_mark.column + 1 if event.start_mark else 0
+        if isinstance(event, yaml.ScalarEvent):
+            node = _Node("scalar", line, col, value=_scalar(event, self.where))
+            node.value = (node.value, event.value)  # keep the raw text for keys
+            anchor = event.anchor
+        elif isinstance(event, yaml.AliasEvent):
+            node, anchor = self._alias(event.anchor, line, col), None
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self._start(event, line, col)
+            return
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            node, anchor = self._end(line, col)
+        else:
+            return  # stream and document markers
+        if anchor:
+            self.anchors[anchor] = node
+        self._place(node, line, col)
+
+    def _alias(self, anchor: str | None, line: int, col: int) -> _Node:
+        if anchor is None or anchor not in self.anchors:
+            raise _fail(
+                self.where,
+                "yaml-alias",
+                "an alias refers to an unknown or enclosing anchor",
+                "别名指向未知或外层的锚点",
+                line,
+                col,
+            )
+        return self.anchors[anchor]
+
+    def _start(self, event: Any, line: int, col: int) -> None:
+        if event.tag not in (None, "!") and not event.implicit:
+            raise _tag_refused(self.where, line, col)
+        if len(self.open) >= MAX_DEPTH:
+            raise _fail(
+                self.where,
+                "yaml-too-deep",
+                f"nested deeper than {MAX_DEPTH} levels",
+                f"嵌套超过 {MAX_DEPTH} 层",
+                line,
+                col,
+            )
+        kind = "map" if isinstance(event, yaml.MappingStartEvent) else "seq"
+        self.open.append((_Node(kind, line, col), event.anchor, []))
+
+    def _end(self, line: int, col: int) -> tuple[_Node, str | None]:
+        node, anchor, pending = self.open.pop()
+        if node.kind == "seq":
+            node.items = pending
+            return node, anchor
+        if len(pending) % 2:
+            raise _fail(self.where, "yaml-syntax", "a key has no value", "键缺少值", line, col)
+        for key_node, value_node in zip(pending[::2], pending[1::2], strict=True):
+            if key_node.kind != "scalar":
+                raise _fail(
+                    self.where,
+                    "yaml-key",
+                    "mapping keys must be plain text",
+                    "映射的键必须是纯文本",
+                    key_node.line,
+                    key_node.col,
+                )
+            node.items.append((key_node.value[1], key_node.line, key_node.col, value_node))
+        return node, anchor
+
+    def _place(self, node: _Node, line: int, col: int) -> None:
+        """Into the collection still open, or as the document."""
+        if self.open:
+            self.open[-1][2].append(node)
+        elif self.root is None:
+            self.root = node
+        else:
+            raise _fail(
+                self.where,
+                "yaml-documents",
+                "a rule file holds one YAML document",
+                "规则文件只能包含一个 YAML 文档",
+                line,
+                col,
+            )
 
 
 def _size(node: _Node, memo: dict[int, int]) -> int:
