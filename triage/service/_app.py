@@ -234,7 +234,16 @@ def _decision_body(decision: Decision, lang: str | None) -> bytes:
 
 
 def _routes(app: FastAPI, service: Service) -> None:
-    limit = service.settings.max_body
+    """Every endpoint, in the order the OpenAPI document lists them."""
+    _probe_routes(app, service)
+    _openapi_document(app, service)
+    _decision_routes(app, service)
+    _policy_routes(app, service)
+    _metrics_route(app, service)
+
+
+def _probe_routes(app: FastAPI, service: Service) -> None:
+    """Alive, and ready (policy and model loaded)."""
 
     @app.get("/healthz", responses=_errors())
     async def healthz() -> dict[str, str]:
@@ -246,6 +255,9 @@ def _routes(app: FastAPI, service: Service) -> None:
             return JSONResponse({"status": "ready", "policy": service.triage.policy.sha256})
         return _error(503, "not-ready", "the policy or the model is not loaded")
 
+
+def _openapi_document(app: FastAPI, service: Service) -> None:
+    """The generated document, with the report and decision schemas the CLI prints."""
     generated = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -268,6 +280,11 @@ def _routes(app: FastAPI, service: Service) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _decision_routes(app: FastAPI, service: Service) -> None:
+    """A report, a batch of them, and overdue tasks."""
+    limit = service.settings.max_body
 
     @app.post("/v1/assess", responses=_errors(*BODY, 503))
     async def assess(request: Request, lang: Lang | None = None) -> Response:
@@ -298,6 +315,10 @@ def _routes(app: FastAPI, service: Service) -> None:
         raw = parse_json(await _body(request, limit), "<request>", limit=limit)
         return Response(_overdue(raw), media_type=JSON)
 
+
+def _policy_routes(app: FastAPI, service: Service) -> None:
+    """The active policy, its reload, the vocabulary and the schemas."""
+
     @app.get("/v1/policy", responses=_errors())
     async def policy() -> dict[str, Any]:
         return service.policy_info()
@@ -319,6 +340,8 @@ def _routes(app: FastAPI, service: Service) -> None:
             raise HttpProblem(404, "not-found", "schemas: report, decision, policy")
         return schema(kind, service.triage.policy.sources if kind == "report" else None)
 
+
+def _metrics_route(app: FastAPI, service: Service) -> None:
     @app.get("/metrics", responses=_errors(), response_class=PlainTextResponse)
     async def metrics() -> Response:
         text = service.render_metrics()
