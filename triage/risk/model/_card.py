@@ -60,7 +60,18 @@ def _num(value: Any, digits: int = 3) -> str:
 
 
 def card_markdown(model: RiskModel) -> str:
+    """The card as Markdown: what the model is, its use and limits, how it was chosen,
+    its bands and its held-out performance (overall, beside the instruments, and by
+    subgroup)."""
     d = card_data(model)
+    lines = _card_header(d) + _card_selection(d)
+    ev = d["evaluation"]
+    if ev:
+        lines += _card_performance(ev) + _card_subgroups(ev)
+    return "\n".join(lines) + "\n"
+
+
+def _card_header(d: dict[str, Any]) -> list[str]:
     lines = [f"# Model card: {d['model']['kind']} risk model", ""]
     if d["synthetic"]:
         lines += [f"> **{d['notice']}**", ""]
@@ -77,7 +88,11 @@ def card_markdown(model: RiskModel) -> str:
         lines.append(f"- **data**: {d['data']['note']}")
     lines += ["", "## Intended use", "", INTENDED_USE, "", "## Limits", ""]
     lines += [f"- {item}" for item in LIMITS]
-    lines += ["", "## Model selection (cross-validated log loss, lower is better)", ""]
+    return lines
+
+
+def _card_selection(d: dict[str, Any]) -> list[str]:
+    lines = ["", "## Model selection (cross-validated log loss, lower is better)", ""]
     chosen = d["model_selection"].get("chosen", {})
     lines += [
         f"- {name}: {_num(r['cv_log_loss'], 4)}"
@@ -97,67 +112,74 @@ def card_markdown(model: RiskModel) -> str:
         f"low < {_num(bands['moderate_from'])} ≤ moderate < {_num(bands['high_from'])} ≤ "
         f"high < {_num(bands['very_high_from'])} ≤ very high",
     ]
-    ev = d["evaluation"]
-    if ev:
-        o = ev["overall"]
-        lo, hi = o["auc_ci"]
+    return lines
+
+
+def _card_performance(ev: dict[str, Any]) -> list[str]:
+    """Overall, at each threshold, and the instruments on the same cases."""
+    o = ev["overall"]
+    lo, hi = o["auc_ci"]
+    lines = [
+        "",
+        "## Held-out performance",
+        "",
+        f"- AUC {_num(o['auc'])} (95% CI {_num(lo)}–{_num(hi)}), Brier {_num(o['brier'])},"
+        f" ECE {_num(o['ece'])}, prevalence {_num(o['prevalence'])}",
+        "",
+        "| threshold | estimate ≥ | flagged | sensitivity | specificity | PPV |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, m in o["at"].items():
+        lines.append(
+            f"| {name} | {_num(m['threshold'])} | {m['flagged']} | "
+            f"{_num(m['sensitivity'])} | {_num(m['specificity'])} | {_num(m['ppv'])} |"
+        )
+    lines += [
+        "",
+        "Instruments on the same cases (unanswered items counted as no):",
+        "",
+        "| instrument | AUC | 95% CI | AUC, unknown as yes |",
+        "|---|---|---|---|",
+    ]
+    for name, m in ev["instruments"].items():
+        lo, hi = m["auc_ci"]
+        lines.append(
+            f"| {name} | {_num(m['auc'])} | {_num(lo)}–{_num(hi)} | "
+            f"{_num(m.get('auc_unknown_as_yes'))} |"
+        )
+    return lines
+
+
+def _card_subgroups(ev: dict[str, Any]) -> list[str]:
+    lines = [
+        "",
+        "## Subgroups",
+        "",
+        "Gaps are the largest difference between groups with at least 100 cases and "
+        "10 of each outcome.",
+        "",
+        "| subgroup | groups compared | AUC gap | sensitivity gap |",
+        "|---|---|---|---|",
+    ]
+    for dim, g in ev["gaps"].items():
+        lines.append(
+            f"| {dim} | {g['groups_compared']} | {_num(g['auc_gap'])} | "
+            f"{_num(g['sensitivity_gap'])} |"
+        )
+    for dim, groups in ev["subgroups"].items():
         lines += [
             "",
-            "## Held-out performance",
+            f"### {dim}",
             "",
-            f"- AUC {_num(o['auc'])} (95% CI {_num(lo)}–{_num(hi)}), Brier {_num(o['brier'])},"
-            f" ECE {_num(o['ece'])}, prevalence {_num(o['prevalence'])}",
-            "",
-            "| threshold | estimate ≥ | flagged | sensitivity | specificity | PPV |",
+            "| group | n | prevalence | AUC | Brier | ECE |",
             "|---|---|---|---|---|---|",
         ]
-        for name, m in o["at"].items():
+        for label, g in groups.items():
             lines.append(
-                f"| {name} | {_num(m['threshold'])} | {m['flagged']} | "
-                f"{_num(m['sensitivity'])} | {_num(m['specificity'])} | {_num(m['ppv'])} |"
+                f"| {label} | {g['n']} | {_num(g['prevalence'])} | {_num(g['auc'])} "
+                f"| {_num(g['brier'])} | {_num(g['ece'])} |"
             )
-        lines += [
-            "",
-            "Instruments on the same cases (unanswered items counted as no):",
-            "",
-            "| instrument | AUC | 95% CI | AUC, unknown as yes |",
-            "|---|---|---|---|",
-        ]
-        for name, m in ev["instruments"].items():
-            lo, hi = m["auc_ci"]
-            lines.append(
-                f"| {name} | {_num(m['auc'])} | {_num(lo)}–{_num(hi)} | "
-                f"{_num(m.get('auc_unknown_as_yes'))} |"
-            )
-        lines += [
-            "",
-            "## Subgroups",
-            "",
-            "Gaps are the largest difference between groups with at least 100 cases and "
-            "10 of each outcome.",
-            "",
-            "| subgroup | groups compared | AUC gap | sensitivity gap |",
-            "|---|---|---|---|",
-        ]
-        for dim, g in ev["gaps"].items():
-            lines.append(
-                f"| {dim} | {g['groups_compared']} | {_num(g['auc_gap'])} | "
-                f"{_num(g['sensitivity_gap'])} |"
-            )
-        for dim, groups in ev["subgroups"].items():
-            lines += [
-                "",
-                f"### {dim}",
-                "",
-                "| group | n | prevalence | AUC | Brier | ECE |",
-                "|---|---|---|---|---|---|",
-            ]
-            for label, g in groups.items():
-                lines.append(
-                    f"| {label} | {g['n']} | {_num(g['prevalence'])} | {_num(g['auc'])} "
-                    f"| {_num(g['brier'])} | {_num(g['ece'])} |"
-                )
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def write_card(model: RiskModel, model_path: str | Path) -> tuple[Path, Path]:
