@@ -304,10 +304,6 @@ def train(
         synthetic: the data are synthetic; every decision and the model card say so.
     """
     import numpy as np  # deferred: a decision never needs numpy
-    from sklearn.model_selection import train_test_split
-
-    # deferred: scikit-learn loads only when a model is used
-    from .._estimators import PlattCalibrated
 
     say = progress or (lambda _msg: None)
     y = np.asarray(outcomes)
@@ -319,33 +315,16 @@ def train(
     valid = _validate(reports)
     fs = feature_set(protected)
     X = fs.matrix(valid)
-    index = np.arange(len(y))
-    if holdout > 0:
-        train_idx, test_idx = train_test_split(
-            index, test_size=holdout, stratify=y, random_state=seed
-        )
-    else:
-        train_idx, test_idx = index, index[:0]
-    results: dict[str, Any] = {}
-    fitted: dict[str, Any] = {}
-    losses: dict[str, np.ndarray] = {}
+    train_idx, test_idx = _split(y, holdout, seed)
     yt = y[train_idx]
-    for name, estimator in _candidates(kinds, fs.monotone, seed).items():
-        say(f"fitting {name}")
-        fitted[name] = PlattCalibrated(estimator, cv=3, random_state=seed, n_jobs=jobs).fit(
-            X[train_idx], yt
-        )
-        q = np.clip(fitted[name].cv_scores_, 1e-15, 1 - 1e-15)
-        losses[name] = -(yt * np.log(q) + (1 - yt) * np.log(1 - q))
-        results[name] = {"cv_log_loss": float(losses[name].mean())}
-    # The simplest kind within one standard error of the best (Breiman et al. 1984): the
-    # logistic model is cheaper to score and easier to explain, so it needs a clear loss.
-    best = min(losses, key=lambda n: float(losses[n].mean()))
-    margin = float(losses[best].std(ddof=1) / np.sqrt(len(yt)))
-    kind = next(n for n in kinds if losses[n].mean() <= losses[best].mean() + margin)
-    results["chosen"] = {"kind": kind, "best": best, "one_standard_error": margin}
+    candidates = _candidates(kinds, fs.monotone, seed)
+    fitted, losses = _fit_candidates(candidates, X[train_idx], yt, seed=seed, jobs=jobs, say=say)
+    results: dict[str, Any] = {
+        name: {"cv_log_loss": float(loss.mean())} for name, loss in losses.items()
+    }
+    kind, results["chosen"] = _simplest_within_one_se(losses, kinds, len(yt))
     estimator = fitted[kind]
-    base = float(np.mean(y[train_idx]))
+    base = float(np.mean(yt))
     estimator.triage_meta_ = {
         "format": FORMAT,
         "feature_version": FEATURE_VERSION,
@@ -357,7 +336,7 @@ def train(
         "data_note": data_note,
         "trained": {
             "n": len(train_idx),
-            "positives": int(y[train_idx].sum()),
+            "positives": int(yt.sum()),
             "held_out": len(test_idx),
             "seed": seed,
             "library_version": __version__,
@@ -372,6 +351,57 @@ def train(
         estimator.triage_meta_["evaluation"] = evaluate(model, held, y[test_idx]).as_dict()
         model = RiskModel(estimator, _dumps(estimator))
     return model
+
+
+def _split(y: np.ndarray, holdout: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(training, held-out) case numbers: a stratified share ``holdout`` held out."""
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    index = np.arange(len(y))
+    if holdout <= 0:
+        return index, index[:0]
+    train_idx, test_idx = train_test_split(index, test_size=holdout, stratify=y, random_state=seed)
+    return train_idx, test_idx
+
+
+def _fit_candidates(
+    candidates: dict[str, Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    seed: int,
+    jobs: int | None,
+    say: Callable[[str], None],
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Each candidate fitted and calibrated, with the log loss of each training case in
+    cross-validation (the predictions of the folds that did not see it)."""
+    import numpy as np
+
+    from .._estimators import PlattCalibrated  # deferred: imports scikit-learn
+
+    fitted: dict[str, Any] = {}
+    losses: dict[str, np.ndarray] = {}
+    for name, estimator in candidates.items():
+        say(f"fitting {name}")
+        fitted[name] = PlattCalibrated(estimator, cv=3, random_state=seed, n_jobs=jobs).fit(X, y)
+        q = np.clip(fitted[name].cv_scores_, 1e-15, 1 - 1e-15)
+        losses[name] = -(y * np.log(q) + (1 - y) * np.log(1 - q))
+    return fitted, losses
+
+
+def _simplest_within_one_se(
+    losses: dict[str, np.ndarray], kinds: Sequence[str], n: int
+) -> tuple[str, dict[str, Any]]:
+    """The simplest kind within one standard error of the best (Breiman et al. 1984): the
+    logistic model is cheaper to score and easier to explain, so it needs a clear loss.
+    ``kinds`` run simplest first."""
+    import numpy as np
+
+    best = min(losses, key=lambda name: float(losses[name].mean()))
+    margin = float(losses[best].std(ddof=1) / np.sqrt(n))
+    kind = next(k for k in kinds if losses[k].mean() <= losses[best].mean() + margin)
+    return kind, {"kind": kind, "best": best, "one_standard_error": margin}
 
 
 # -- evaluating ----------------------------------------------------------------------------------
