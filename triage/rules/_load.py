@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from ..vocab import DEPARTMENTS, FLAGS, SOURCES
 from ._formula import CompileError, formula, lowering_model_facts, satisfiable
 from ._ir import Meta, RuleDef, Task, Then, reads
 from ._native import Native, build_native
-from ._schema import PolicyFile
+from ._schema import PolicyFile, TaskModel
 from ._when import parse_when
 from ._yaml import KEY, MAX_FILE_BYTES, Loaded, load_yaml
 from .engine._compile import compile_alternatives, make_keys, pack
@@ -259,7 +260,6 @@ def _then(raw: Any, parsed: Any) -> Then:
 def _routing_checks(parsed: PolicyFile, problems: Problems) -> None:
     """Departments, actions and task references resolve; `after` chains do not loop."""
     departments = [*DEPARTMENTS.codes, *parsed.departments]
-    actions = list(parsed.actions)
     produced = {t.action for r in parsed.rules for t in r.then.tasks}
 
     def department(code: str | None, path: tuple[Any, ...]) -> None:
@@ -273,7 +273,7 @@ def _routing_checks(parsed: PolicyFile, problems: Problems) -> None:
             )
 
     department(parsed.schedule.default_lead, ("schedule", "default_lead"))
-    edges: dict[str, set[str]] = {}
+    edges: dict[str, set[str]] = {}  # a task's action -> the actions it counts from
     for i, rule in enumerate(parsed.rules):
         then = rule.then
         base = ("rules", i, "then")
@@ -284,32 +284,48 @@ def _routing_checks(parsed: PolicyFile, problems: Problems) -> None:
             at = (*base, "tasks", j)
             if task.department != "lead":  # "lead": whichever department leads the case
                 department(task.department, (*at, "department"))
-            if task.action not in actions:
-                problems.add(
-                    (*at, "action"),
-                    "unknown-action",
-                    f"unknown action '{task.action}' (declare it under actions:)",
-                    f"未定义的任务 '{task.action}'（请在 actions 中声明）",
-                    suggest(task.action, actions),
-                )
+            _task_checks(task, at, parsed.actions, produced, problems)
             if task.after is not None:
-                if task.after not in produced:
-                    problems.add(
-                        (*at, "after"),
-                        "unknown-task",
-                        f"no rule adds a task '{task.after}' to count from",
-                        f"没有规则添加可作为起算点的任务 '{task.after}'",
-                        suggest(task.after, sorted(produced)),
-                    )
                 edges.setdefault(task.action, set()).add(task.after)
-            if task.working_days and not task.due.endswith("d"):
-                problems.add(
-                    (*at, "working_days"),
-                    "bad-duration",
-                    "working days apply to deadlines in days",
-                    "工作日只适用于以天计的期限",
-                )
-    # A task counted (through others) from itself would have no deadline.
+    _cycle_checks(parsed, edges, problems)
+
+
+def _task_checks(
+    task: TaskModel,
+    at: tuple[Any, ...],
+    actions: Mapping[str, Any],
+    produced: set[str],
+    problems: Problems,
+) -> None:
+    """A task's action is declared, what it counts from is a task some rule adds, and
+    working days go with deadlines in days."""
+    if task.action not in actions:
+        problems.add(
+            (*at, "action"),
+            "unknown-action",
+            f"unknown action '{task.action}' (declare it under actions:)",
+            f"未定义的任务 '{task.action}'（请在 actions 中声明）",
+            suggest(task.action, list(actions)),
+        )
+    if task.after is not None and task.after not in produced:
+        problems.add(
+            (*at, "after"),
+            "unknown-task",
+            f"no rule adds a task '{task.after}' to count from",
+            f"没有规则添加可作为起算点的任务 '{task.after}'",
+            suggest(task.after, sorted(produced)),
+        )
+    if task.working_days and not task.due.endswith("d"):
+        problems.add(
+            (*at, "working_days"),
+            "bad-duration",
+            "working days apply to deadlines in days",
+            "工作日只适用于以天计的期限",
+        )
+
+
+def _cycle_checks(parsed: PolicyFile, edges: dict[str, set[str]], problems: Problems) -> None:
+    """A task counted (through others) from itself would have no deadline."""
     for start in edges:
         seen: set[str] = set()
         todo = list(edges.get(start, ()))
