@@ -110,6 +110,51 @@ def test_asking_for_protection_never_lowers(
 
 
 @settings(deadline=None)
+@given(
+    report=reports(),
+    answered=st.sets(st.sampled_from(INDICATORS.codes)),
+    name=st.sampled_from(NAMES),
+)
+def test_answering_unknowns_stays_within_the_range(
+    report: dict[str, Any], answered: set[str], name: str
+) -> None:
+    """Unanswered questions answered yes (some of them, or all) give a decision inside
+    the range the first one gave: its level at most ``risk_level_max``, each instrument's
+    score at most its ``score_max``, the model's estimate at most ``probability_max``. The
+    oracle is the pipeline itself, deciding the answered report."""
+    t = POLICIES[name]
+    given = report.get("indicators", {})
+    unknown = [c for c in INDICATORS.codes if given.get(c, "unknown") == "unknown"]
+    before = t.assess(report)
+    for chosen in (unknown, [c for c in unknown if c in answered]):
+        after = t.assess({**report, "indicators": {**given, **dict.fromkeys(chosen, "yes")}})
+        assert _L[after.risk_level] <= _L[before.risk_level_max]
+        for iid, result in after.instruments.items():
+            assert result.score <= before.instruments[iid].score_max, iid
+        if before.model is not None and after.model is not None:
+            assert after.model.probability <= before.model.probability_max + 1e-12
+
+
+@settings(deadline=None)
+@given(report=reports(), name=st.sampled_from(NAMES))
+def test_a_gap_that_says_alone_does_it_alone(report: dict[str, Any], name: str) -> None:
+    """An unanswered indicator that an information gap says could raise the level or add
+    flags by itself does so when it alone is answered yes (the pipeline, deciding the
+    answered report, is the oracle)."""
+    t = POLICIES[name]
+    before = t.assess(report)
+    given = report.get("indicators", {})
+    for gap in before.information_gaps:
+        code = gap.fact.removeprefix("indicators.")
+        if not gap.alone or code == gap.fact or given.get(code, "unknown") != "unknown":
+            continue
+        after = t.assess({**report, "indicators": {**given, code: "yes"}})
+        if gap.could_raise_level_to is not None:
+            assert _L[after.risk_level] >= _L[gap.could_raise_level_to], gap.fact
+        assert set(gap.could_add_flags) <= set(after.flags), gap.fact
+
+
+@settings(deadline=None)
 @given(report=reports(), name=st.sampled_from(NAMES))
 def test_deterministic_and_round_trips(report: dict[str, Any], name: str) -> None:
     t = POLICIES[name]

@@ -43,7 +43,7 @@ from .decision import (
 )
 from .report import validate_report
 from .report._model import Report
-from .report._normalise import Answers, normalise
+from .report._normalise import Answers, normalise, widened
 from .risk import score_all
 from .risk._results import InstrumentResult
 from .risk.model._model import ModelOutput, RiskModel, demo_model
@@ -177,11 +177,16 @@ class Prepared:
         return out
 
     def max_context(self, evaluator: Evaluator, ctx: FactContext) -> FactContext:
-        """The max-world context of ``ctx``, built once per set of instrument results."""
+        """The max-world context of ``ctx``, built once per set of instrument results.
+        Its answers read as possible each no that a yes elsewhere would overturn
+        (`widened`), as the instruments' and the model's tops of range do."""
         key = id(ctx.instruments)  # a dict held in self._scored, so its id stays unique
         maxed = self._maxed.get(key)
         model = ctx.model.maxed() if ctx.model is not None else None
         if maxed is None or maxed.model != model:
+            wide = widened(self.answers)
+            if wide is not self.answers:
+                ctx = ctx.replaced(answers=wide.values)
             maxed = self._maxed[key] = evaluator.max_context(ctx, model)
         return maxed
 

@@ -21,7 +21,15 @@ from ._model import (
     UpcomingContact,
     Victim,
 )
-from ._normalise import Answers, Derivation, answer_values, normalise, yes_answers
+from ._normalise import (
+    Answers,
+    Derivation,
+    answer_values,
+    normalise,
+    settled_by,
+    widened,
+    yes_answers,
+)
 from ._problems import report_error
 from ._validate import validate_report, validate_stored
 
@@ -43,7 +51,9 @@ __all__ = [
     "answer_values",
     "normalise",
     "report_error",
+    "settled_by",
     "validate_report",
     "validate_stored",
+    "widened",
     "yes_answers",
 ]

@@ -7,7 +7,7 @@ answer to yes, and each one is recorded so the decision can explain it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict
 
@@ -15,11 +15,25 @@ from .._trusted import trusted
 from ..vocab import FORMER_RELATIONSHIPS, INDICATORS, INTIMATE_RELATIONSHIPS, implied_closure
 from ._model import Report, StoredReport
 
-__all__ = ["Answers", "Derivation", "answer_values", "normalise", "tri", "yes_answers"]
+__all__ = [
+    "Answers",
+    "Derivation",
+    "answer_values",
+    "normalise",
+    "settled_by",
+    "tri",
+    "widened",
+    "yes_answers",
+]
 
 _CLOSURE = implied_closure()
 _IMPLYING = frozenset(code for code, broader in _CLOSURE.items() if broader)
 _ALL_UNKNOWN = dict.fromkeys(INDICATORS.codes, "unknown")
+# The closure read backwards: each indicator -> the indicators whose yes settles it.
+_SETTLED_BY = {
+    code: tuple(sorted(x for x, broader in _CLOSURE.items() if code in broader))
+    for code in INDICATORS.codes
+}
 
 
 class Derivation(BaseModel):
@@ -39,6 +53,8 @@ class Answers:
     derived: tuple[Derivation, ...]
     intimate: str  # yes/no/unknown: is the abuser a current or former intimate partner
     separated: str = "unknown"  # yes/no/unknown: have the two (intimate partners) separated
+    # `widened`, worked out once (not copied by `dataclasses.replace`: other values)
+    _wide: Answers | None = field(default=None, init=False, repr=False, compare=False)
 
 
 def tri(value: bool | None) -> str:
@@ -82,6 +98,40 @@ def normalise(report: Report | StoredReport) -> Answers:
         )
         values[indicator] = "yes"
     return _answers(report, values, tuple(derived))
+
+
+def settled_by(code: str) -> tuple[str, ...]:
+    """The indicators whose yes settles ``code`` as yes (a current injury settles that
+    there was physical violence), in code order."""
+    return _SETTLED_BY[code]
+
+
+def widened(answers: Answers) -> Answers:
+    """``answers`` as the top of a range must read them: a no that a yes to an unanswered
+    question would overturn is unknown again.
+
+    `normalise` settles an indicator as yes when another answer implies it, even over a
+    no given for it (the input then contradicts itself, and the more specific answer
+    wins). So where "abuse became more severe" is unanswered and "escalation" was
+    answered no, a yes to the first makes the second yes too: the max world must count
+    both. ``answers`` itself when no such no exists (most reports)."""
+    wide = answers._wide
+    if wide is None:
+        values = answers.values
+        overturned = [
+            broad
+            for code in _IMPLYING
+            if values[code] == "unknown"
+            for broad in _CLOSURE[code]
+            if values[broad] == "no"
+        ]
+        wide = (
+            replace(answers, values={**values, **dict.fromkeys(overturned, "unknown")})
+            if overturned
+            else answers
+        )
+        object.__setattr__(answers, "_wide", wide)  # frozen: set once, as a cache
+    return wide
 
 
 def answer_values(report: Report | StoredReport) -> dict[str, str]:

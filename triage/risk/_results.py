@@ -23,7 +23,9 @@ class InstrumentResult(BaseModel):
     """What one instrument made of one set of answers.
 
     ``score`` counts yes answers only; ``score_max`` is the score if every
-    unanswered item were answered the risk-raising way. ``level`` and
+    unanswered item were answered the risk-raising way (scored by `score_all`, also
+    every item answered no that a yes to an unanswered indicator would settle yes:
+    `triage.report.widened`). ``level`` and
     ``level_max`` are the levels at either end. Unknown never lowers anything:
     ``could_change_level`` names the unanswered items (published numbers) that
     could move the level, those that could do it alone first.

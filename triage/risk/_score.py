@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..report import Answers, Report
+from .._trusted import trusted
+from ..report import Answers, Report, widened
 from ._base import Instrument
 from ._results import InstrumentResult
 from .danger_assessment import DangerAssessment
@@ -55,11 +56,31 @@ def score_all(
     results: dict[str, InstrumentResult] = {}
     pj = report.professional_judgement
     belief = pj.believes_lethal if pj is not None else None
+    wide = widened(answers)
     for name, instrument in INSTRUMENTS.items():
         item_answers = instrument.item_answers(answers.values, answers.fields)
         applies = answers.intimate != "no" or not instrument.intimate_partner_only
         extra = dict(options.get(name, {}))
         if name == "lethality_screen":
             extra.setdefault("officer_belief", belief)
-        results[name] = instrument.evaluate(item_answers, applies=applies, **extra)
+        result = instrument.evaluate(item_answers, applies=applies, **extra)
+        if wide is not answers:  # scored again only where an item can be overturned
+            wide_items = instrument.item_answers(wide.values, wide.fields)
+            if wide_items != item_answers:
+                top = instrument.evaluate(wide_items, applies=applies, **extra)
+                result = _topped(result, top)
+        results[name] = result
     return results
+
+
+def _topped(result: InstrumentResult, top: InstrumentResult) -> InstrumentResult:
+    """``result`` with the top of its range (every field ending in ``_max``) taken from
+    ``top``, the same answers scored with each no that a yes to an unanswered question
+    would overturn counted as unanswered (`triage.report.widened`): such a yes would
+    settle that item yes too, so the range must reach it. The score, the level and the
+    answers stay those given."""
+    fields = result.__dict__
+    raised = {k: v for k, v in top.__dict__.items() if k.endswith("_max") and fields[k] != v}
+    if not raised:
+        return result
+    return trusted(type(result), {**fields, **raised})

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from .._kept import keep as remember
 from .._trusted import trusted
 from ..decision import Gap
+from ..report import settled_by
 from ..risk import INSTRUMENTS
-from ..vocab import LEVELS, SAFETY_FLAGS
+from ..vocab import LEVELS, SAFETY_FLAGS, implied_closure
 from ._facts import FACTS, FactContext
 from ._policy import Policy
 
@@ -79,13 +80,22 @@ class GapSearch:
             )
             for r in rules
         }  # fmt: skip
-        # An unknown answer's one candidate (gap fact, the fact answered yes): the same
-        # every time, so built once (and never changed: `_candidates` only reads it).
+        # An unknown answer's one candidate (gap fact, the facts it answers yes): the same
+        # every time, so built once (and never changed: `_candidates` only reads it). An
+        # indicator's yes also settles the broader ones it implies (`normalise`).
         self._yes_candidates = {
-            n: [(_AGE_FACTS.get(n, n), ((n, "yes"),))]
+            n: [_indicator_candidate(n) if n.startswith("indicators.") else
+                (_AGE_FACTS.get(n, n), ((n, "yes"),))]
             for reads in self._reads.values()
             for n, iid, _ in reads
             if iid is None
+        }  # fmt: skip
+        # A broad indicator a rule reads can be settled yes by a specific one that is
+        # unanswered, whether the rule reads that one or not: each such (code, candidate).
+        self._settling = {
+            n: tuple((code, _indicator_candidate(f"indicators.{code}")) for code in settling)
+            for n in self._yes_candidates
+            if n.startswith("indicators.") and (settling := settled_by(n.split(".", 1)[1]))
         }
         # Instruments whose count of unanswered items some rule reads: answering any of
         # their items changes that count, so the gap search must count it down too.
@@ -173,13 +183,23 @@ class GapSearch:
                     raising, count_only = both
                     # the count goes down with every answer, not only the raising ones
                     found = raising + count_only if counts else raising
-                elif values[name] == "unknown":
-                    found = self._yes_candidates[name]
                 else:
-                    found = []
+                    found = self._answer_candidates(name, values[name], ctx)
                 cache[name] = found
             out.extend(found)
         return out
+
+    def _answer_candidates(self, name: str, value: Any, ctx: FactContext) -> list[Any]:
+        """The candidates of a fact answered ``value``: itself where unknown, and any
+        unanswered indicator whose yes would settle it yes, where it is not yes already
+        (even over a no: `triage.report.widened`)."""
+        found = self._yes_candidates[name] if value == "unknown" else []
+        settling = self._settling.get(name)
+        if settling is None or value == "yes":
+            return found
+        answers = ctx.answers
+        more = [candidate for code, candidate in settling if answers[code] == "unknown"]
+        return found + more if more else found
 
     def _instrument_candidates(self, iid: str, result: Any) -> tuple[list[Any], list[Any]]:
         """(gap fact, the instrument's facts) for each unanswered item had it been answered
@@ -306,6 +326,15 @@ class GapSearch:
                 if raises > entry[_JOINT_LEVEL]:
                     entry[_JOINT_LEVEL] = raises
                 entry[_JOINT_ADDS] |= changed
+
+
+@functools.cache
+def _indicator_candidate(fact: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """An indicator's gap candidate: it, and the broader indicators its yes settles (one
+    object per indicator, so that a rule tries it once; see `_answer_yes`)."""
+    code = fact.split(".", 1)[1]
+    settled = (f"indicators.{broad}" for broad in implied_closure()[code])
+    return fact, tuple(sorted((name, "yes") for name in (fact, *settled)))
 
 
 @functools.cache

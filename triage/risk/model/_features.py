@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ...report._model import Report
-from ...report._normalise import Answers, normalise
+from ...report._normalise import Answers, normalise, widened
 from ...vocab import CASE_TYPES, GENDERS, INDICATORS, RELATIONSHIPS, SOURCES
 
 if TYPE_CHECKING:
@@ -89,14 +89,20 @@ class FeatureSet:
         ``maxed`` reads every unanswered question as yes (the max world).
         """
         answers = answers if answers is not None else normalise(report)
+        if maxed:
+            answers = widened(answers)
         return self._row(answers, report, maxed, self._report_columns(report))
 
     def active_pair(
         self, report: Report, answers: Answers
     ) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """`active` as given and maxed (the columns they share read once)."""
+        """`active` as given and maxed (the columns they share read once). The maxed row
+        also reads as possible a no that a yes elsewhere would overturn (`widened`)."""
         rest = self._report_columns(report)
-        return self._row(answers, report, False, rest), self._row(answers, report, True, rest)
+        return (
+            self._row(answers, report, False, rest),
+            self._row(widened(answers), report, True, rest),
+        )
 
     def _row(
         self, answers: Answers, report: Report, maxed: bool, rest: list[tuple[int, float]]
