@@ -90,3 +90,41 @@ def test_the_question_that_reaches_the_top_is_asked() -> None:
     assert gap.alone and gap.could_raise_level_to == "high"
     assert "escalation_after_separation" in gap.rules
     assert before.information_gaps[0] == gap  # the most decisive
+
+
+def test_a_yes_that_reaches_a_middle_band_is_asked_alone() -> None:
+    """A Danger Assessment of 4 with 12 more points unanswered: its range runs from
+    "variable" to "severe". A yes to gun access (5 points) alone lands on 9, "increased",
+    which is at least medium risk (`da_increased`), though every yes overshoots that band:
+    the rule fires in neither world, and the gap still says what the yes does alone."""
+    t = triage.Triage(model=None)
+    unknown = ("gun_access", "abuser_alcohol_problem", "threat_to_kill", "weapon_use_or_threat")
+    answers = {"abuser_unemployed": "yes", "avoided_arrest": "yes"}
+    before = t.assess(_report(**answers, **dict.fromkeys(unknown, "unknown")))
+    da = before.instruments["danger_assessment"]
+    assert (da.level, da.level_max) == ("variable", "severe") and da.score == 4
+    gap = next(g for g in before.information_gaps if g.fact == "indicators.gun_access")
+    assert gap.alone and gap.could_raise_level_to == "medium" and "da_increased" in gap.rules
+    answered = {**dict.fromkeys(unknown, "unknown"), "gun_access": "yes"}
+    after = t.assess(_report(**answers, **answered))
+    assert after.instruments["danger_assessment"].level == "increased"
+    assert after.risk_level == "medium"
+
+
+def test_a_yes_that_settles_another_item_of_the_same_instrument_counts_both() -> None:
+    """DASH 8 with q11 (the abuser hurt the children) unanswered and q21 (hurt others)
+    answered no: a yes to q11 settles q21 too, so DASH goes to 10, medium, not to 9. The
+    gap search counts both, so the DASH medium band is among what q11 does alone."""
+    t = triage.Triage(model=None)
+    given = dict.fromkeys(
+        ("isolation", "child_contact_conflict", "other_children_or_dependants_in_home",
+         "animal_abuse", "financial_issues", "criminal_history", "victim_very_frightened",
+         "abuser_suicidality"), "yes",
+    )  # fmt: skip
+    unknown = dict.fromkeys(("abuser_hurt_children", "stalking", "sexual_abuse"), "unknown")
+    before = t.assess(_report(**given, **unknown))
+    assert before.instruments["dash"].score == 8
+    gap = next(g for g in before.information_gaps if g.fact == "indicators.abuser_hurt_children")
+    assert gap.alone and "dash_medium" in gap.rules
+    after = t.assess(_report(**given, **{**unknown, "abuser_hurt_children": "yes"}))
+    assert (after.instruments["dash"].score, after.instruments["dash"].level) == (10, "medium")

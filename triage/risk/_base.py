@@ -238,6 +238,15 @@ class Instrument:
         """`if_yes` for each unanswered item of ``result``, in item order."""
         return [(number, self.if_yes(result, number, **options)) for number in result.unknown]
 
+    @property
+    def numbers(self) -> tuple[str, ...]:
+        """The published item numbers, in item order."""
+        return self._numbers
+
+    def answers_of(self, result: Any) -> tuple[Tri, ...]:
+        """Per-item answers, in item order, as ``result`` records them."""
+        return self._answers_of(result)
+
     def _answers_of(self, result: Any) -> tuple[Tri, ...]:
         yes, no = set(result.yes), set(result.no)
         return tuple("yes" if n in yes else "no" if n in no else "unknown" for n in self._numbers)

@@ -234,7 +234,7 @@ class Evaluator:
         # The sample's hash starts with the policy's sha256: hashed once, copied per report.
         self._verify_prefix = hashlib.sha256(f"{policy.sha256}:".encode())
         self._tracer = Tracer(policy, native.formulas)
-        self._gap_search = GapSearch(policy, native.holds)
+        self._gap_search = GapSearch(policy, native.holds, native.formulas)
         self._effects = _effects(policy)
         self._route_sig = _route_signatures(policy)
         self._durable_tables()

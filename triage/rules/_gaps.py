@@ -22,6 +22,7 @@ from ..report import settled_by
 from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, SAFETY_FLAGS, implied_closure
 from ._facts import FACTS, FactContext
+from ._formula import literals
 from ._policy import Policy
 
 if TYPE_CHECKING:
@@ -40,10 +41,14 @@ FLIPS_KEPT = 4096  # an instrument's changes had one more item been answered
 
 class GapSearch:
     """The gap search of one policy: its tables are built once and reused for every
-    report. ``predicates`` are the policy's generated rule predicates, by rule index."""
+    report. ``predicates`` are the policy's generated rule predicates and ``formulas`` its
+    rules' conditions, by rule index."""
 
     def __init__(
-        self, policy: Policy, predicates: dict[int, Callable[[dict[str, Any]], bool]]
+        self,
+        policy: Policy,
+        predicates: dict[int, Callable[[dict[str, Any]], bool]],
+        formulas: dict[int, Any],
     ) -> None:
         self.policy = policy
         self._predicates = predicates
@@ -97,6 +102,16 @@ class GapSearch:
             for n in self._yes_candidates
             if n.startswith("indicators.") and (settling := settled_by(n.split(".", 1)[1]))
         }
+        # Rules that test a band of an instrument (see `_in_between`), in rule order
+        # with the instruments each reads
+        self._banded = tuple(
+            (
+                r.index,
+                tuple(sorted({n.split(".")[1] for n in r.reads if n.startswith("instruments.")})),
+            )
+            for r in rules
+            if not self._derived_reads[r.index] and _tests_a_band(formulas[r.index])
+        )
         # Instruments whose count of unanswered items some rule reads: answering any of
         # their items changes that count, so the gap search must count it down too.
         self.counted = frozenset(
@@ -149,7 +164,50 @@ class GapSearch:
             if candidates:
                 values = self._read_values(index, shown, now, seen)
                 self._answer_yes(index, values, candidates, effect, found)
+        self._in_between(actual, maxw, ctx, cache, found)
         return found
+
+    def _in_between(
+        self,
+        actual: World,
+        maxw: World,
+        ctx: FactContext,
+        cache: dict[str, Any],
+        found: dict[str, list[int]],
+    ) -> None:
+        """Rules that fire in neither world but test a band of an instrument (the DA's
+        "increased"): one yes can reach the band though every yes overshoots it. Each
+        unknown such a rule reads is answered yes alone, and where that fires the rule,
+        the question could do what the rule does by itself. Rules reading the decision so
+        far are left out: the answer could change that too, and a trial could not say."""
+        level_rank = _LEVEL_RANK[actual.level]
+        flags_now = self._flag_mask(actual.flags)
+        strata = self.policy.strata
+        instruments = ctx.instruments
+        for index, iids in self._banded:
+            if index in actual.fired or index in maxw.fired:
+                continue
+            if all(instruments[i].score == instruments[i].score_max for i in iids):
+                continue  # no answer moves its instruments (most reports, most bands)
+            rank, flags = self._effects[index]
+            raises = rank if rank > level_rank else -1
+            adds = flags & ~flags_now
+            if raises < 0 and not adds:
+                continue
+            shown = actual.values[strata[index]]
+            pred, rule = self._predicates[index], self._rule_bit[index]
+            for name, flips in self._candidates(index, ctx, shown, cache):
+                trial = shown.copy()
+                trial.update(flips)
+                if not pred(trial):
+                    continue
+                entry = found.get(name)
+                if entry is None:
+                    entry = found[name] = [0, -1, -1, 0, 0, 0]
+                entry[_RULES] |= rule
+                if raises > entry[_LEVEL]:
+                    entry[_LEVEL] = raises
+                entry[_ADDS] |= adds
 
     def _ordered(self, found: dict[str, list[int]]) -> tuple[Gap, ...]:
         """The gaps of the questions ``found``, most decisive first (see `_as_gap`)."""
@@ -214,6 +272,11 @@ class GapSearch:
         count_only: list[Any] = []
         kept = self._flips
         for number, changed in instrument.each_if_yes(result, **options):
+            settled = _settled_items(iid, number)
+            if settled and changed is not None:  # its yes answers other items too
+                changed, count = _with_settled(
+                    iid, result, number, settled, changed, options, counted=bool(count)
+                )
             if changed is None:
                 if count:
                     count_only.append((_item_fact(iid, number), count))
@@ -335,6 +398,60 @@ def _indicator_candidate(fact: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     code = fact.split(".", 1)[1]
     settled = (f"indicators.{broad}" for broad in implied_closure()[code])
     return fact, tuple(sorted((name, "yes") for name in (fact, *settled)))
+
+
+def _tests_a_band(formula: Any) -> bool:
+    """Whether a condition tests an instrument's score, level or count for values that
+    leave out the top of the range (the count's top is 0, every item answered): then one
+    yes can satisfy it where the answers as given and every yes do not."""
+    for vs in literals(formula):
+        spec = FACTS[vs.fact]
+        if not vs.fact.startswith("instruments.") or spec.kind == "bool":
+            continue
+        top: Any
+        if vs.fact.endswith(".unknown_count"):
+            top = spec.lo
+        elif spec.values:
+            top = spec.values[-1]
+        else:
+            top = spec.hi
+        if not vs.contains(top):
+            return True
+    return False
+
+
+@functools.cache
+def _settled_items(iid: str, number: str) -> tuple[str, ...]:
+    """The instrument's other items whose indicator a yes to item ``number`` settles
+    (DASH q11, the abuser hurt the children, settles q21, the abuser hurt others)."""
+    instrument = INSTRUMENTS[iid]
+    indicator = instrument.item(number).indicator
+    if indicator is None:
+        return ()
+    settles = implied_closure()[indicator]
+    return tuple(it.number for it in instrument.items if it.indicator in settles)
+
+
+def _with_settled(
+    iid: str,
+    result: Any,
+    number: str,
+    settled: tuple[str, ...],
+    changed: dict[str, Any],
+    options: Any,
+    *,
+    counted: bool,
+) -> tuple[dict[str, Any], tuple[tuple[str, Any], ...]]:
+    """What a yes to item ``number`` changes when it also answers the items it settles
+    yes (``changed`` counted that item alone): the instrument scored again with all of
+    them yes, and its unanswered-item count where a rule reads it (``counted``)."""
+    instrument = INSTRUMENTS[iid]
+    answers = dict(zip(instrument.numbers, instrument.answers_of(result), strict=True))
+    answers.update(dict.fromkeys((number, *settled), "yes"))
+    again = instrument.evaluate(tuple(answers.values()), applies=result.applies, **options)
+    wider = {k: getattr(again, k) for k in changed}
+    count = ((f"instruments.{iid}.unknown_count", len(again.unknown)),) if counted else ()
+    return wider, count
 
 
 @functools.cache
