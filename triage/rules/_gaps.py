@@ -12,7 +12,7 @@ decisive first.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._kept import keep as remember
@@ -23,6 +23,7 @@ from ..risk import INSTRUMENTS
 from ..vocab import LEVELS, SAFETY_FLAGS, implied_closure
 from ._facts import FACTS, FactContext
 from ._formula import literals
+from ._ir import RuleDef
 from ._policy import Policy
 
 if TYPE_CHECKING:
@@ -57,6 +58,22 @@ class GapSearch:
         self._derived_reads = {
             r.index: tuple((n, FACTS[n]) for n in r.reads if FACTS[n].derived) for r in rules
         }
+        self._gaps: dict[tuple[Any, ...], tuple[tuple[Any, ...], Gap]] = {}  # see `gaps`
+        self._flips: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see `_instrument_candidates`
+        self._bits(rules)
+        self._candidate_tables(rules)
+        self._banded = _banded(rules, self._derived_reads, formulas)
+        # Instruments whose count of unanswered items some rule reads: answering any of
+        # their items changes that count, so the gap search must count it down too.
+        self.counted = frozenset(
+            n.split(".")[1]
+            for r in rules
+            for n in r.reads
+            if n.startswith("instruments.") and n.endswith(".unknown_count")
+        )
+
+    def _bits(self, rules: Sequence[RuleDef]) -> None:
+        """Rules and flags as bits, and each rule's effect in them."""
         # A question's rules and flags are kept as bits (see `_RULES`): names in sorted
         # order, so that reading the bits upwards gives them sorted.
         self._flag_names = tuple(sorted({f for r in rules for f in r.then.flags}))
@@ -71,8 +88,9 @@ class GapSearch:
             )
             for r in rules
         }
-        self._gaps: dict[tuple[Any, ...], tuple[tuple[Any, ...], Gap]] = {}  # see `gaps`
-        self._flips: dict[tuple[Any, ...], tuple[Any, ...]] = {}  # see `_instrument_candidates`
+
+    def _candidate_tables(self, rules: Sequence[RuleDef]) -> None:
+        """What an unanswered question can be, per fact a rule reads."""
         # The facts of a rule an unanswered question can hide behind: instruments, and
         # answers that raise risk (derived facts are never asked about).
         # Each as (fact, its instrument or None, whether it is an unanswered-item count).
@@ -102,24 +120,6 @@ class GapSearch:
             for n in self._yes_candidates
             if n.startswith("indicators.") and (settling := settled_by(n.split(".", 1)[1]))
         }
-        # Rules that test a band of an instrument (see `_in_between`), in rule order
-        # with the instruments each reads
-        self._banded = tuple(
-            (
-                r.index,
-                tuple(sorted({n.split(".")[1] for n in r.reads if n.startswith("instruments.")})),
-            )
-            for r in rules
-            if not self._derived_reads[r.index] and _tests_a_band(formulas[r.index])
-        )
-        # Instruments whose count of unanswered items some rule reads: answering any of
-        # their items changes that count, so the gap search must count it down too.
-        self.counted = frozenset(
-            n.split(".")[1]
-            for r in rules
-            for n in r.reads
-            if n.startswith("instruments.") and n.endswith(".unknown_count")
-        )
 
     def gaps(self, actual: World, maxw: World, ctx: FactContext) -> tuple[Gap, ...]:
         """Every unanswered question that could change the decision, most decisive first."""
@@ -398,6 +398,18 @@ def _indicator_candidate(fact: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     code = fact.split(".", 1)[1]
     settled = (f"indicators.{broad}" for broad in implied_closure()[code])
     return fact, tuple(sorted((name, "yes") for name in (fact, *settled)))
+
+
+def _banded(
+    rules: Sequence[RuleDef], derived_reads: dict[int, Any], formulas: dict[int, Any]
+) -> tuple[tuple[int, tuple[str, ...]], ...]:
+    """Rules that test a band of an instrument and not the decision so far (see
+    `GapSearch._in_between`), in rule order, with the instruments each reads."""
+    return tuple(
+        (r.index, tuple(sorted({n.split(".")[1] for n in r.reads if n.startswith("instruments.")})))
+        for r in rules
+        if not derived_reads[r.index] and _tests_a_band(formulas[r.index])
+    )
 
 
 def _tests_a_band(formula: Any) -> bool:
