@@ -5,8 +5,10 @@ something unanswered. For each such rule whose outcome matters to the decision
 (it could raise the level, add a flag, or remove a flag the max world lacks), every
 unknown fact it reads is answered yes, one at a time, and the rule is asked again:
 a question that flips it by itself changes the decision alone; one that does not
-could change it only together with other answers. Questions are then ordered most
-decisive first.
+could change it only together with other answers. A yes is tried with the broader
+answers it settles, as `normalise` settles them. Rules that test a middle band of an
+instrument fire in neither world, yet one yes can reach the band: they are tried too,
+for what a single yes does. Questions are then ordered most decisive first.
 """
 
 from __future__ import annotations
