@@ -199,3 +199,34 @@ class TestUnansweredCount:
         answers = _da_answers(("cohabited",))
         d = triage.Triage().assess(report(indicators=answers))
         assert "indicators.cohabited" not in {g.fact for g in d.information_gaps}
+
+
+DASH_COUNTED = """\
+  - id: dash_counted
+    description: {zh: DASH 几乎答完, en: DASH nearly complete}
+    when:
+      instruments.dash.score: {">=": 2}
+      instruments.dash.unknown_count: {"<=": 1}
+    then: {level: high, priority: P2}
+"""
+
+
+def test_an_item_that_settles_another_counts_down_by_both_and_no_further() -> None:
+    """DASH 2 (q4 and q23 yes) with q11 (the abuser hurt the children), q21 (hurt others)
+    and q22 open. A yes to q11 settles q21 too: one item left open, the rule holds, so
+    q11 raises the level by itself. A yes to q21 answers only q21: two left open, so it
+    does not, and neither does q22 (each counted from the instrument, not from q11)."""
+    t = policy(DASH_COUNTED)
+    answers = {code: "no" for code in triage.vocab.INDICATORS.codes}
+    answers.update(isolation="yes", financial_issues="yes")
+    open_ = ("abuser_hurt_children", "abuser_hurt_others", "animal_abuse")
+    answers.update(dict.fromkeys(open_, "unknown"))
+    d = t.assess(report(indicators=answers))
+    assert d.instruments["dash"].score == 2 and d.risk_level_max == "high"
+    gaps = {g.fact: g for g in d.information_gaps}
+    assert gaps["indicators.abuser_hurt_children"].alone
+    for code in ("abuser_hurt_others", "animal_abuse"):
+        assert not gaps[f"indicators.{code}"].alone, code
+    for code in open_:  # the oracle: the report answered
+        level = t.assess(report(indicators={**answers, code: "yes"})).risk_level
+        assert (level == "high") == (code == "abuser_hurt_children"), code

@@ -274,9 +274,10 @@ class GapSearch:
         count_only: list[Any] = []
         kept = self._flips
         for number, changed in instrument.each_if_yes(result, **options):
+            after = count  # this item's own: the next item starts from the instrument's
             settled = _settled_items(iid, number)
             if settled and changed is not None:  # its yes answers other items too
-                changed, count = _with_settled(
+                changed, after = _with_settled(
                     iid, result, number, settled, changed, options, counted=bool(count)
                 )
             if changed is None:
@@ -284,10 +285,10 @@ class GapSearch:
                     count_only.append((_item_fact(iid, number), count))
                 continue
             # The same changes recur across reports (a score, its level): one object each
-            key = (iid, *changed.items(), *count)
+            key = (iid, *changed.items(), *after)
             flips = kept.get(key)
             if flips is None:
-                flips = remember(kept, key, _flips(iid, changed, count), FLIPS_KEPT)
+                flips = remember(kept, key, _flips(iid, changed, after), FLIPS_KEPT)
             raising.append((_item_fact(iid, number), flips))
         return raising, count_only
 
