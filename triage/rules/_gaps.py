@@ -142,13 +142,13 @@ class GapSearch:
         found: dict[str, list[int]] = {}
         cache: dict[str, Any] = {}
         seen: dict[str, Any] = {}  # fact values after every rule, read once per report
-        fired = set(actual.fired)
+        fired, maxfired = set(actual.fired), set(maxw.fired)
         flags_now = self._flag_mask(actual.flags)
         lost = flags_now & ~self._flag_mask(maxw.flags)  # flags the max world does not reach
         level_rank = _LEVEL_RANK[actual.level]
         strata = self.policy.strata
         effects = self._effects
-        for index in sorted(fired ^ set(maxw.fired)):
+        for index in sorted(fired ^ maxfired):
             rank, flags = effects[index]
             if index in fired:  # could answering make it not fire? only lost flags matter
                 removes = lost & flags
@@ -166,13 +166,15 @@ class GapSearch:
             if candidates:
                 values = self._read_values(index, shown, now, seen)
                 self._answer_yes(index, values, candidates, effect, found)
-        self._in_between(actual, maxw, ctx, cache, found)
+        self._in_between(actual, maxfired, level_rank, flags_now, ctx, cache, found)
         return found
 
     def _in_between(
         self,
         actual: World,
-        maxw: World,
+        maxfired: set[int],
+        level_rank: int,
+        flags_now: int,
         ctx: FactContext,
         cache: dict[str, Any],
         found: dict[str, list[int]],
@@ -182,12 +184,10 @@ class GapSearch:
         unknown such a rule reads is answered yes alone, and where that fires the rule,
         the question could do what the rule does by itself. Rules reading the decision so
         far are left out: the answer could change that too, and a trial could not say."""
-        level_rank = _LEVEL_RANK[actual.level]
-        flags_now = self._flag_mask(actual.flags)
         strata = self.policy.strata
         instruments = ctx.instruments
         for index, iids in self._banded:
-            if index in actual.fired or index in maxw.fired:
+            if index in maxfired or index in actual.fired:
                 continue
             if all(instruments[i].score == instruments[i].score_max for i in iids):
                 continue  # no answer moves its instruments (most reports, most bands)
@@ -196,20 +196,9 @@ class GapSearch:
             adds = flags & ~flags_now
             if raises < 0 and not adds:
                 continue
-            shown = actual.values[strata[index]]
-            pred, rule = self._predicates[index], self._rule_bit[index]
-            for name, flips in self._candidates(index, ctx, shown, cache):
-                trial = shown.copy()
-                trial.update(flips)
-                if not pred(trial):
-                    continue
-                entry = found.get(name)
-                if entry is None:
-                    entry = found[name] = [0, -1, -1, 0, 0, 0]
-                entry[_RULES] |= rule
-                if raises > entry[_LEVEL]:
-                    entry[_LEVEL] = raises
-                entry[_ADDS] |= adds
+            shown = actual.values[strata[index]]  # no derived reads: as its stratum saw
+            candidates = self._candidates(index, ctx, shown, cache)
+            self._answer_yes(index, shown, candidates, (False, raises, adds), found, False)
 
     def _ordered(self, found: dict[str, list[int]]) -> tuple[Gap, ...]:
         """The gaps of the questions ``found``, most decisive first (see `_as_gap`)."""
@@ -363,10 +352,13 @@ class GapSearch:
         candidates: list[tuple[str, tuple[tuple[str, Any], ...]]],
         effect: tuple[bool, int, int],
         found: dict[str, list[int]],
+        jointly: bool = True,
     ) -> None:
         """What answering each unknown the rule reads would do to it, alone or only with
         other answers: ``effect`` is (the rule fired, the level it could raise to, the
-        flags it would add or remove, as bits). Each question has an entry (see `_RULES`)."""
+        flags it would add or remove, as bits). Each question has an entry (see `_RULES`).
+        Without ``jointly`` (a rule the max world does not fire either), only what a
+        question does alone is known, and only such questions are entered."""
         fired_now, raises, changed = effect
         pred = self._predicates[index]
         rule = self._rule_bit[index]
@@ -377,6 +369,8 @@ class GapSearch:
                 trial = values.copy()
                 trial.update(flips)  # answered yes, for this question only
                 alone = memo[id(flips)] = pred(trial) != fired_now
+            if not (alone or jointly):
+                continue
             entry = found.get(name)
             if entry is None:
                 entry = found[name] = [0, -1, -1, 0, 0, 0]
