@@ -27,6 +27,7 @@ from ._normalise import (
     answer_values,
     normalise,
     settled_by,
+    settles,
     widened,
     yes_answers,
 )
@@ -52,6 +53,7 @@ __all__ = [
     "normalise",
     "report_error",
     "settled_by",
+    "settles",
     "validate_report",
     "validate_stored",
     "widened",

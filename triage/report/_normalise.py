@@ -21,6 +21,7 @@ __all__ = [
     "answer_values",
     "normalise",
     "settled_by",
+    "settles",
     "tri",
     "widened",
     "yes_answers",
@@ -98,6 +99,12 @@ def normalise(report: Report | StoredReport) -> Answers:
         )
         values[indicator] = "yes"
     return _answers(report, values, tuple(derived))
+
+
+def settles(code: str) -> frozenset[str]:
+    """The indicators a yes to ``code`` settles as yes (physical violence, for a current
+    injury), transitively."""
+    return _CLOSURE[code]
 
 
 def settled_by(code: str) -> tuple[str, ...]:

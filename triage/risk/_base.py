@@ -245,9 +245,6 @@ class Instrument:
 
     def answers_of(self, result: Any) -> tuple[Tri, ...]:
         """Per-item answers, in item order, as ``result`` records them."""
-        return self._answers_of(result)
-
-    def _answers_of(self, result: Any) -> tuple[Tri, ...]:
         yes, no = set(result.yes), set(result.no)
         return tuple("yes" if n in yes else "no" if n in no else "unknown" for n in self._numbers)
 
@@ -332,10 +329,10 @@ class WeightedInstrument(Instrument):
         return {}
 
     def if_yes(self, result: Any, number: str, **options: Any) -> dict[str, Any] | None:
-        return self._if_yes(result, self._weights(self._answers_of(result)), number)
+        return self._if_yes(result, self._weights(self.answers_of(result)), number)
 
     def each_if_yes(self, result: Any, **options: Any) -> list[tuple[str, dict[str, Any] | None]]:
-        weights = self._weights(self._answers_of(result))  # the same for every item
+        weights = self._weights(self.answers_of(result))  # the same for every item
         return [(number, self._if_yes(result, weights, number)) for number in result.unknown]
 
     def _if_yes(self, result: Any, weights: tuple[int, ...], number: str) -> dict[str, Any] | None:

@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 from .._kept import keep as remember
 from .._trusted import trusted
 from ..decision import Gap
-from ..report import settled_by
+from ..report import settled_by, settles
 from ..risk import INSTRUMENTS
-from ..vocab import LEVELS, SAFETY_FLAGS, implied_closure
+from ..vocab import LEVELS, SAFETY_FLAGS
 from ._facts import FACTS, FactContext
 from ._formula import literals
 from ._ir import RuleDef
@@ -393,7 +393,7 @@ def _indicator_candidate(fact: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     """An indicator's gap candidate: it, and the broader indicators its yes settles (one
     object per indicator, so that a rule tries it once; see `_answer_yes`)."""
     code = fact.split(".", 1)[1]
-    settled = (f"indicators.{broad}" for broad in implied_closure()[code])
+    settled = (f"indicators.{broad}" for broad in settles(code))
     return fact, tuple(sorted((name, "yes") for name in (fact, *settled)))
 
 
@@ -437,8 +437,8 @@ def _settled_items(iid: str, number: str) -> tuple[str, ...]:
     indicator = instrument.item(number).indicator
     if indicator is None:
         return ()
-    settles = implied_closure()[indicator]
-    return tuple(it.number for it in instrument.items if it.indicator in settles)
+    settled = settles(indicator)
+    return tuple(it.number for it in instrument.items if it.indicator in settled)
 
 
 def _with_settled(
